@@ -1,0 +1,44 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+#if (UseDatabase)
+using Microsoft.Data.Sqlite;
+#endif
+
+namespace AegisApp.Api.Tests;
+
+#if (UseDatabase)
+/// <summary>
+/// The real service in memory, in the Testing environment, on its own SQLite file in a temporary folder (never
+/// data/app.db): each test class that uses it as a fixture sees only its own rows.
+/// </summary>
+#else
+/// <summary>The real service in memory, in the Testing environment.</summary>
+#endif
+public sealed class ApiFactory : WebApplicationFactory<Program>
+{
+#if (UseDatabase)
+    private readonly string folder = Directory.CreateTempSubdirectory("api-tests-").FullName;
+
+    public string DatabaseFile => Path.Combine(folder, "test.db");
+
+#endif
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+#if (UseDatabase)
+        builder.UseSetting("DATABASE_URL", $"sqlite:///{DatabaseFile}");
+#endif
+    }
+#if (UseDatabase)
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        SqliteConnection.ClearAllPools();
+        if (Directory.Exists(folder)) // Dispose runs once for Dispose() and again for DisposeAsync()
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+#endif
+}

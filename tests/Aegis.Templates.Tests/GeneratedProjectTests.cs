@@ -1,0 +1,39 @@
+using System.Text.RegularExpressions;
+using Aegis.Templates.Tests.Infrastructure;
+
+namespace Aegis.Templates.Tests;
+
+/// <summary>Each generated project builds with warnings as errors and passes its own tests.</summary>
+[Collection(TemplatePackCollection.Name)]
+public sealed partial class GeneratedProjectTests(TemplatePack pack)
+{
+    public static TheoryData<string[], int> Variants => new()
+    {
+        { [], 3 },
+        { ["--database"], 50 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Variants))]
+    public async Task Builds_without_warnings_and_its_own_tests_pass(string[] options, int minimumTests)
+    {
+        var project = await pack.BuiltAsync(options);
+        var data = Snapshot(Path.Combine(project, "data"));
+
+        var result = await Shell.RunAsync("dotnet", ["test", "--no-build", "-nodeReuse:false"], project, timeout: TimeSpan.FromMinutes(5));
+
+        var summary = Summary().Match(result.StandardOutput);
+        Assert.True(summary.Success, result.ToString());
+        Assert.Equal("0", summary.Groups["failed"].Value);
+        Assert.True(int.Parse(summary.Groups["passed"].Value) >= minimumTests, summary.Value);
+        Assert.True(data.SequenceEqual(Snapshot(Path.Combine(project, "data"))), "The generated tests touched data/ instead of a temporary file.");
+    }
+
+    // Names, sizes and write times of the files in a folder (other tests may have served from this project).
+    private static string[] Snapshot(string folder) => Directory.Exists(folder)
+        ? Directory.GetFiles(folder).Order().Select(f => $"{f} {new FileInfo(f).Length} {File.GetLastWriteTimeUtc(f):O}").ToArray()
+        : [];
+
+    [GeneratedRegex(@"Failed:\s+(?<failed>\d+), Passed:\s+(?<passed>\d+), Skipped:\s+(?<skipped>\d+)")]
+    private static partial Regex Summary();
+}

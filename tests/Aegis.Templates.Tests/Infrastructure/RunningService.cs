@@ -1,0 +1,145 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using CliWrap;
+using Xunit.Sdk;
+
+namespace Aegis.Templates.Tests.Infrastructure;
+
+/// <summary>
+/// A generated service started as a user would (<c>make serve</c>, <c>dotnet run</c>, <c>dotnet Api.dll</c>) on a free
+/// loopback port. It runs in a session of its own (setsid) so that stopping it stops the whole tree: make, dotnet run
+/// and the app.
+/// </summary>
+public sealed class RunningService : IAsyncDisposable
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
+    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(30);
+
+    private readonly StringBuilder output = new();
+    private readonly CancellationTokenSource kill = new();
+    private CommandTask<CommandResult> process = null!;
+
+    private RunningService(int port, string description)
+    {
+        Port = port;
+        Description = description;
+        Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    public int Port { get; }
+
+    public string Description { get; }
+
+    public HttpClient Http { get; }
+
+    public string Output
+    {
+        get
+        {
+            lock (output)
+            {
+                return output.ToString();
+            }
+        }
+    }
+
+    /// <summary>Starts <paramref name="program"/> with <c>PORT</c> set to a free port and waits for <c>/health</c> to answer.</summary>
+    public static async Task<RunningService> StartAsync(
+        string workingDirectory, string program, IEnumerable<string> arguments, IReadOnlyDictionary<string, string?>? environment = null)
+    {
+        var args = arguments.ToArray();
+        var port = FreePort();
+        var service = new RunningService(port, Shell.Describe(program, args, workingDirectory));
+        var variables = Shell.Merge(environment);
+        variables["PORT"] = port.ToString();
+        service.process = Cli.Wrap("setsid")
+            .WithArguments([program, .. args])
+            .WithWorkingDirectory(workingDirectory)
+            .WithEnvironmentVariables(variables)
+            .WithStandardOutputPipe(PipeTarget.ToDelegate(service.Append))
+            .WithStandardErrorPipe(PipeTarget.ToDelegate(service.Append))
+            .WithValidation(CommandResultValidation.None)
+            .ExecuteAsync(service.kill.Token);
+        await service.WaitUntilHealthyAsync();
+        return service;
+    }
+
+    /// <summary>
+    /// Sends SIGTERM to the whole process group (as Ctrl+C or docker stop would) and waits until every process in it
+    /// is gone, so the next start finds the database closed.
+    /// </summary>
+    public async Task StopAsync()
+    {
+        await Signal("TERM");
+        var deadline = DateTime.UtcNow + StopTimeout;
+        while ((await Signal("0")).ExitCode == 0)
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                await Signal("KILL");
+                throw new XunitException($"{Description} did not stop within {StopTimeout.TotalSeconds} s of SIGTERM.\n{Output}");
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Signal("KILL");
+        await Task.WhenAny(process.Task, Task.Delay(StopTimeout));
+
+        kill.Dispose();
+        Http.Dispose();
+    }
+
+    private async Task WaitUntilHealthyAsync()
+    {
+        var deadline = DateTime.UtcNow + StartTimeout;
+        using var probe = new HttpClient { BaseAddress = Http.BaseAddress, Timeout = TimeSpan.FromSeconds(2) };
+        while (DateTime.UtcNow < deadline)
+        {
+            if (process.Task.IsCompleted)
+            {
+                throw new XunitException($"{Description} exited before it served /health.\n{Output}");
+            }
+
+            try
+            {
+                using var response = await probe.GetAsync("/health");
+                if (response.StatusCode == HttpStatusCode.OK)
+                {
+                    return;
+                }
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+                // not listening yet
+            }
+
+            await Task.Delay(250);
+        }
+
+        await Signal("KILL");
+        throw new XunitException($"{Description} did not serve /health within {StartTimeout.TotalSeconds} s.\n{Output}");
+    }
+
+    private Task<ShellResult> Signal(string signal) =>
+        Shell.RunAsync("kill", [$"-{signal}", "--", $"-{process.ProcessId}"], "/", check: false);
+
+    private void Append(string line)
+    {
+        lock (output)
+        {
+            output.AppendLine(line);
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

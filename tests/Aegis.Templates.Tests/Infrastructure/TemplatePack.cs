@@ -1,0 +1,75 @@
+using System.Collections.Concurrent;
+
+namespace Aegis.Templates.Tests.Infrastructure;
+
+/// <summary>
+/// The pack, built once per test run and installed into a hive of its own (<c>--debug:custom-hive</c>), so the
+/// user's installed templates are never touched. Generated projects live in a temporary folder outside this
+/// repository, so its Directory.Build.props cannot leak into them; each option set is built at most once.
+/// </summary>
+public sealed class TemplatePack : IAsyncLifetime
+{
+    public const string ProjectName = "my-project";
+
+    private int folders;
+    private readonly ConcurrentDictionary<string, Lazy<Task<string>>> builtProjects = new();
+
+    public string WorkRoot { get; } = Directory.CreateTempSubdirectory("aegis-tests-").FullName;
+
+    public string Hive => Path.Combine(WorkRoot, "hive");
+
+    public string PackageFile { get; private set; } = "";
+
+    public ShellResult Install { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        var packages = Path.Combine(WorkRoot, "packages");
+        await Shell.RunAsync("dotnet", ["pack", Repo.PackProject, "--output", packages, "-nologo", "-v", "q"], Repo.Root);
+        PackageFile = Directory.GetFiles(packages, "Aegis.Templates.*.nupkg").Single();
+        Install = await NewAsync(["install", PackageFile]);
+    }
+
+    public Task DisposeAsync()
+    {
+        if (System.Environment.GetEnvironmentVariable("AEGIS_KEEP_TEST_OUTPUT") is null)
+        {
+            Directory.Delete(WorkRoot, recursive: true);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary><c>dotnet new …</c> against this run's hive.</summary>
+    public Task<ShellResult> NewAsync(IEnumerable<string> arguments, string? workingDirectory = null, bool check = true) =>
+        Shell.RunAsync("dotnet", ["new", .. arguments, "--debug:custom-hive", Hive], workingDirectory ?? WorkRoot, check: check);
+
+    /// <summary>A fresh <c>dotnet new aegis -n my-project</c> with <paramref name="options"/>; returns the project folder.</summary>
+    public async Task<string> GenerateAsync(params string[] options)
+    {
+        var output = Path.Combine(NewFolder("gen"), ProjectName);
+        await NewAsync(["aegis", "--name", ProjectName, "--output", output, "--no-restore", .. options]);
+        return output;
+    }
+
+    /// <summary>A new empty folder below this run's work folder.</summary>
+    public string NewFolder(string prefix) =>
+        Directory.CreateDirectory(Path.Combine(WorkRoot, $"{prefix}-{Interlocked.Increment(ref folders)}")).FullName;
+
+    /// <summary>The project for <paramref name="options"/>, generated and built with warnings as errors once per run.</summary>
+    public Task<string> BuiltAsync(params string[] options) =>
+        builtProjects.GetOrAdd(string.Join(' ', options), _ => new Lazy<Task<string>>(async () =>
+        {
+            var project = await GenerateAsync(options);
+            await Shell.RunAsync("dotnet", ["build", "-warnaserror", "-nodeReuse:false"], project, timeout: TimeSpan.FromMinutes(10));
+            return project;
+        })).Value;
+}
+
+[CollectionDefinition(Name)]
+public sealed class TemplatePackCollection : ICollectionFixture<TemplatePack>
+{
+    // One collection: the tests share the installed pack and its builds, and run one after another so that
+    // builds and servers do not compete for the machine's two cores.
+    public const string Name = "template pack";
+}

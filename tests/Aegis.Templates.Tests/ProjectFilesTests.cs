@@ -1,0 +1,92 @@
+using Aegis.Templates.Tests.Infrastructure;
+
+namespace Aegis.Templates.Tests;
+
+/// <summary>The generated project's Makefile, compose file and ignore files, checked with the real tools.</summary>
+[Collection(TemplatePackCollection.Name)]
+public sealed class ProjectFilesTests(TemplatePack pack)
+{
+    public static TheoryData<string[], string[]> MakeTargets => new()
+    {
+        { [], ["help", "serve", "test", "health", "docker-build", "docker-up"] },
+        { ["--database"], ["help", "serve", "test", "migrate", "migration", "db-shell", "health", "docker-build", "docker-up"] },
+    };
+
+    [Theory]
+    [MemberData(nameof(MakeTargets))]
+    public async Task Make_alone_lists_the_targets(string[] options, string[] targets)
+    {
+        var project = await pack.GenerateAsync(options);
+
+        var help = await Shell.RunAsync("make", [], project);
+
+        var listed = help.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => line.Trim().Split(' ')[0]);
+        Assert.Equal(targets, listed);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Sqlite_compose_file_is_valid_with_and_without_env_and_runs_one_service_with_data_mounted(bool withEnv)
+    {
+        var project = await pack.GenerateAsync("--database");
+        if (withEnv)
+        {
+            File.Copy(Path.Combine(project, ".env.example"), Path.Combine(project, ".env"));
+        }
+
+        await Compose(project, "config", "-q");
+        Assert.Equal("app", (await Compose(project, "config", "--services")).Trim());
+        var config = await Compose(project, "config");
+        Assert.Contains($"{project}/data:/app/data", config);
+        Assert.Contains("container_name: my-project", config);
+    }
+
+    [Fact]
+    public async Task Plain_compose_file_is_valid_and_mounts_nothing()
+    {
+        var project = await pack.GenerateAsync();
+
+        await Compose(project, "config", "-q");
+        Assert.Equal("app", (await Compose(project, "config", "--services")).Trim());
+        Assert.DoesNotContain("volumes", await Compose(project, "config"));
+    }
+
+    [Fact]
+    public async Task Secrets_and_data_stay_out_of_git_and_images()
+    {
+        var project = await pack.GenerateAsync("--database");
+        Directory.CreateDirectory(Path.Combine(project, "data"));
+        File.WriteAllText(Path.Combine(project, "data/app.db"), "");
+        File.WriteAllText(Path.Combine(project, "data/app.db-wal"), "");
+        File.WriteAllText(Path.Combine(project, ".env"), "DATABASE_URL=sqlite:///data/app.db\n");
+        await Shell.RunAsync("git", ["init", "-q"], project);
+
+        var ignored = await Shell.RunAsync("git", ["check-ignore", "data/app.db", "data/app.db-wal", ".env"], project);
+        Assert.Equal(3, ignored.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        var kept = await Shell.RunAsync("git", ["check-ignore", ".env.example"], project, check: false);
+        Assert.Equal(1, kept.ExitCode);
+
+        var dockerignore = File.ReadAllLines(Path.Combine(project, ".dockerignore"));
+        Assert.Contains(".env", dockerignore);
+        Assert.Contains("data/", dockerignore);
+        Assert.Contains("**/bin/", dockerignore);
+        Assert.Contains("**/obj/", dockerignore);
+    }
+
+    [Fact]
+    public async Task Dockerfile_runs_as_a_non_root_user_on_port_8000_with_the_database_under_app_data()
+    {
+        var project = await pack.GenerateAsync("--database");
+
+        var dockerfile = File.ReadAllText(Path.Combine(project, "Dockerfile"));
+
+        Assert.Contains("USER $APP_UID", dockerfile);
+        Assert.Contains("ASPNETCORE_URLS=http://0.0.0.0:8000", dockerfile);
+        Assert.Contains("WORKDIR /app", dockerfile);
+        Assert.Contains("/app/data", dockerfile);
+    }
+
+    private static async Task<string> Compose(string project, params string[] arguments) =>
+        (await Shell.RunAsync("docker-compose", arguments, project)).StandardOutput;
+}

@@ -1,0 +1,202 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Aegis.Templates.Tests.Infrastructure;
+
+namespace Aegis.Templates.Tests;
+
+/// <summary>
+/// The seed page's workflow on a real generated <c>--database</c> project: <c>make serve</c>, the HTTP API, the
+/// <c>sqlite3</c> shell on <c>data/app.db</c>, restarts, and the other ways of launching the app.
+/// </summary>
+[Collection(TemplatePackCollection.Name)]
+public sealed class SqliteServiceTests(TemplatePack pack)
+{
+    private Task<string> ProjectAsync() => pack.BuiltAsync("--database");
+
+    [Fact]
+    public async Task Make_serve_serves_the_shields_api()
+    {
+        var project = await ProjectAsync();
+        await using var service = await RunningService.StartAsync(project, "make", ["serve"]);
+        var http = service.Http;
+
+        using var health = JsonDocument.Parse(await http.GetStringAsync("/health"));
+        Assert.Equal("Healthy", health.RootElement.GetProperty("checks").GetProperty("database").GetProperty("status").GetString());
+
+        var created = await http.PostAsJsonAsync("/shields", new { name = "Dragon Scale", defenseRating = 95 });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var shield = await created.Content.ReadFromJsonAsync<JsonElement>();
+        var id = shield.GetProperty("id").GetInt32();
+        Assert.Equal($"/shields/{id}", created.Headers.Location?.OriginalString);
+        Assert.Equal("""{"id":ID,"name":"Dragon Scale","defenseRating":95}""".Replace("ID", id.ToString()), await http.GetStringAsync($"/shields/{id}"));
+
+        var defaulted = await (await http.PostAsJsonAsync("/shields", new { name = "Buckler" })).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(10, defaulted.GetProperty("defenseRating").GetInt32());
+
+        Assert.Equal(HttpStatusCode.OK, (await http.PutAsJsonAsync($"/shields/{id}", new { name = "Dragon Scale", defenseRating = 99 })).StatusCode);
+        Assert.Contains("\"defenseRating\":99", await http.GetStringAsync($"/shields/{id}"));
+        Assert.Contains("Buckler", await http.GetStringAsync("/shields"));
+
+        var buckler = defaulted.GetProperty("id").GetInt32();
+        Assert.Equal(HttpStatusCode.NoContent, (await http.DeleteAsync($"/shields/{buckler}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync($"/shields/{buckler}")).StatusCode);
+
+        var makeHealth = await Shell.RunAsync("make", ["health", $"PORT={service.Port}"], project);
+        Assert.Contains("\"status\":\"Healthy\"", makeHealth.StandardOutput);
+    }
+
+    [Fact]
+    public async Task Bad_requests_get_problems_and_write_nothing()
+    {
+        var project = await ProjectAsync();
+        await using var service = await RunningService.StartAsync(project, "make", ["serve"]);
+        var http = service.Http;
+        var before = await Sqlite(project, "SELECT count(*) FROM shield;");
+
+        (string Body, string Field)[] invalid =
+        [
+            ("""{"defenseRating":5}""", "name"),
+            ("""{"name":""}""", "name"),
+            ($$"""{"name":"{{new string('x', 101)}}"}""", "name"),
+            ("""{"name":"x","defenseRating":101}""", "defenseRating"),
+            ("""{"name":"x","defenseRating":"high"}""", "defenseRating"),
+            ("""{"name":"x","defense_rating":5}""", "defense_rating"),
+            ("""{"name":""", "name"),
+            ("not json", "body"),
+        ];
+        foreach (var (body, field) in invalid)
+        {
+            var response = await http.PostAsync("/shields", new StringContent(body, Encoding.UTF8, "application/json"));
+            Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{body} → {response.StatusCode}");
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), $"{body} → {problem}");
+        }
+
+        foreach (var (method, path) in new[] { ("GET", "/shields/424242"), ("PUT", "/shields/424242"), ("DELETE", "/shields/424242"), ("GET", "/shields/-3") })
+        {
+            var request = new HttpRequestMessage(new HttpMethod(method), path) { Content = JsonContent.Create(new { name = "Ghost" }) };
+            var response = await http.SendAsync(request);
+            Assert.True(response.StatusCode == HttpStatusCode.NotFound, $"{method} {path} → {response.StatusCode}");
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        }
+
+        Assert.Equal(before, await Sqlite(project, "SELECT count(*) FROM shield;"));
+    }
+
+    [Fact]
+    public async Task The_sqlite3_shell_sees_what_the_api_wrote_in_data_app_db_at_the_project_root()
+    {
+        var project = await ProjectAsync();
+        var name = $"Tower {Guid.NewGuid():N}";
+        await using (var service = await RunningService.StartAsync(project, "make", ["serve"]))
+        {
+            await service.Http.PostAsJsonAsync("/shields", new { name, defenseRating = 70 });
+        }
+
+        Assert.True(File.Exists(Path.Combine(project, "data", "app.db")));
+        Assert.Contains("shield", await Sqlite(project, ".tables"));
+        var schema = await Sqlite(project, ".schema shield");
+        Assert.Contains("\"id\" INTEGER NOT NULL", schema);
+        Assert.Contains("\"name\" TEXT NOT NULL", schema);
+        Assert.Contains("\"defense_rating\" INTEGER NOT NULL DEFAULT 10", schema);
+        Assert.Contains($"|{name}|70", await Sqlite(project, "SELECT * FROM shield;"));
+        Assert.Equal("10", (await Sqlite(project, "INSERT INTO shield (name) VALUES ('from the shell') RETURNING defense_rating;")).Trim());
+        AssertNoStrayDatabases(project);
+
+        var shell = await Shell.RunAsync("make", ["db-shell"], project, standardInput: ".tables\n");
+        Assert.Contains("shield", shell.StandardOutput);
+    }
+
+    [Fact]
+    public async Task Data_survives_a_restart()
+    {
+        var project = await ProjectAsync();
+        int id;
+        await using (var first = await RunningService.StartAsync(project, "make", ["serve"]))
+        {
+            var created = await first.Http.PostAsJsonAsync("/shields", new { name = "Aegis", defenseRating = 100 });
+            id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt32();
+            await first.StopAsync();
+        }
+
+        await using var second = await RunningService.StartAsync(project, "make", ["serve"]);
+        Assert.Contains("\"name\":\"Aegis\"", await second.Http.GetStringAsync($"/shields/{id}"));
+    }
+
+    [Fact]
+    public async Task Every_launcher_uses_the_same_database_file()
+    {
+        var project = await ProjectAsync();
+        var elsewhere = pack.NewFolder("cwd");
+        var dll = Path.Combine(project, "src/Api/bin/Debug/net10.0/Api.dll");
+        (string Folder, string Program, string[] Arguments)[] launchers =
+        [
+            (Path.Combine(project, "src/Api"), "dotnet", ["run", "--no-build"]),
+            (project, "dotnet", ["run", "--no-build", "--project", "src/Api"]),
+            (elsewhere, "dotnet", [dll]),
+        ];
+
+        foreach (var (folder, program, arguments) in launchers)
+        {
+            var name = $"via {program} {string.Join(' ', arguments)} in {folder}";
+            await using var service = await RunningService.StartAsync(folder, program, arguments);
+            await service.Http.PostAsJsonAsync("/shields", new { name = name[..Math.Min(100, name.Length)] });
+            await service.StopAsync();
+            Assert.Contains(name[..Math.Min(100, name.Length)], await Sqlite(project, "SELECT name FROM shield;"));
+        }
+
+        AssertNoStrayDatabases(project);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(elsewhere));
+    }
+
+    [Fact]
+    public async Task A_bad_database_url_stops_startup_with_a_clear_message_and_creates_nothing()
+    {
+        var project = await ProjectAsync();
+        var dll = Path.Combine(project, "src/Api/bin/Debug/net10.0/Api.dll");
+        string[] badUrls = ["mysql://aegis:hunter2@localhost/app", "sqlite://", "sqlite:/x.db", "sqlite://nowhere/app.db"];
+        var before = GoldenTree.Files(project);
+
+        foreach (var url in badUrls)
+        {
+            var result = await Shell.RunAsync("dotnet", [dll], project, new Dictionary<string, string?> { ["DATABASE_URL"] = url }, timeout: TimeSpan.FromMinutes(1), check: false);
+
+            Assert.NotEqual(0, result.ExitCode);
+            Assert.Contains($"DATABASE_URL '", result.StandardError);
+            Assert.Contains("sqlite:///data/app.db", result.StandardError);
+            Assert.DoesNotContain("hunter2", result.Output);
+        }
+
+        Assert.Equal(before, GoldenTree.Files(project));
+    }
+
+    [Fact]
+    public async Task Make_migration_uses_the_pinned_dotnet_ef_and_finds_the_model_fully_migrated()
+    {
+        // A project of its own: adding a migration changes the build that the other tests share.
+        var project = await pack.GenerateAsync("--database");
+
+        var usage = await Shell.RunAsync("make", ["migration"], project, check: false);
+        Assert.Equal(2, usage.ExitCode);
+        Assert.Contains("usage: make migration name=AddSword", usage.StandardError);
+
+        await Shell.RunAsync("make", ["migration", "name=Probe"], project, timeout: TimeSpan.FromMinutes(5));
+        var probe = Assert.Single(Directory.GetFiles(Path.Combine(project, "src/Api/Database/Migrations"), "*_Probe.cs"));
+        var code = await File.ReadAllTextAsync(probe);
+        Assert.Matches(@"void Up\(MigrationBuilder migrationBuilder\)\s*\{\s*\}", code);
+        Assert.Matches(@"void Down\(MigrationBuilder migrationBuilder\)\s*\{\s*\}", code);
+    }
+
+    private static async Task<string> Sqlite(string project, string command) =>
+        (await Shell.RunAsync("sqlite3", ["data/app.db", command], project)).StandardOutput;
+
+    private static void AssertNoStrayDatabases(string project)
+    {
+        var databases = Directory.EnumerateFiles(project, "*.db", SearchOption.AllDirectories)
+            .Select(file => Path.GetRelativePath(project, file));
+        Assert.Equal(["data/app.db"], databases);
+    }
+}
