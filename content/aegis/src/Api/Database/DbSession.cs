@@ -10,9 +10,10 @@ namespace AegisApp.Api.Database;
 /// <remarks>
 /// A callback, not a <c>using</c> block, because <c>Dispose</c> cannot tell reliably whether its block was left by an
 /// exception (never under <c>await using</c>, wrongly inside a <c>catch</c>). After the callback the outcome is known.
-/// A session opened inside another one on the same async flow joins it: one context, one transaction, committed once
-/// by the outermost session. If a joined session throws, the whole unit is rolled back, even when the outer callback
-/// catches the exception (as with <c>TransactionScope</c>). Sessions one after another are independent units.
+/// A session opened inside another one on the same async flow (or inside a write endpoint) joins it: one context, one
+/// transaction, committed once by the outermost unit. If a joined session throws, the whole unit is rolled back, even
+/// when the outer callback catches the exception (as with <c>TransactionScope</c>). Sessions one after another are
+/// independent units.
 /// </remarks>
 public sealed class DbSession(IDbContextFactory<AppDbContext> contextFactory)
 {
@@ -30,25 +31,9 @@ public sealed class DbSession(IDbContextFactory<AppDbContext> contextFactory)
         }
 
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
-        var unit = Current.Value = new Unit(db);
-        try
-        {
-            if (!autoCommit)
-            {
-                return await work(db);
-            }
-
-            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-            var result = await work(db);
-            unit.ThrowIfJoinedSessionFailed();
-            await db.SaveChangesAsync(cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
-            return result;
-        }
-        finally
-        {
-            Current.Value = null;
-        }
+        return autoCommit
+            ? await RunUnitAsync(db, work, commitIf: static _ => true, cancellationToken)
+            : await RunWithoutTransactionAsync(db, work);
     }
 
     public Task RunAsync(Func<AppDbContext, Task> work, bool autoCommit = true, CancellationToken cancellationToken = default) =>
@@ -91,6 +76,31 @@ public sealed class DbSession(IDbContextFactory<AppDbContext> contextFactory)
     public void Run(Action<AppDbContext> work, bool autoCommit = true) =>
         Run(db => { work(db); return true; }, autoCommit);
 
+    /// <summary>
+    /// Runs <paramref name="work"/> as one unit on <paramref name="db"/>: one transaction, committed (after saving
+    /// pending changes) only if <paramref name="commitIf"/> accepts the result. Sessions opened inside join it.
+    /// </summary>
+    internal static async Task<T> RunUnitAsync<T>(AppDbContext db, Func<AppDbContext, Task<T>> work, Func<T, bool> commitIf, CancellationToken cancellationToken)
+    {
+        var unit = Current.Value = new Unit(db);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var result = await work(db);
+        unit.ThrowIfJoinedSessionFailed();
+        if (commitIf(result))
+        {
+            await db.SaveChangesAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        }
+
+        return result;
+    }
+
+    private static async Task<T> RunWithoutTransactionAsync<T>(AppDbContext db, Func<AppDbContext, Task<T>> work)
+    {
+        Current.Value = new Unit(db);
+        return await work(db);
+    }
+
     private sealed class Unit(AppDbContext db)
     {
         private bool joinedSessionFailed;
@@ -108,7 +118,18 @@ public sealed class DbSession(IDbContextFactory<AppDbContext> contextFactory)
             }
         }
 
-        public T Join<T>(Func<AppDbContext, T> work) => JoinAsync(d => Task.FromResult(work(d))).GetAwaiter().GetResult();
+        public T Join<T>(Func<AppDbContext, T> work)
+        {
+            try
+            {
+                return work(db);
+            }
+            catch
+            {
+                joinedSessionFailed = true;
+                throw;
+            }
+        }
 
         public void ThrowIfJoinedSessionFailed()
         {

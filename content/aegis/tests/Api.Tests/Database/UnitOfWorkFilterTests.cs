@@ -65,6 +65,27 @@ public sealed class UnitOfWorkFilterTests(ApiFactory factory) : IClassFixture<Ap
         Assert.False(await ExistsAsync(name));
     }
 
+    [Theory]
+    [InlineData(StatusCodes.Status200OK, true)]
+    [InlineData(StatusCodes.Status422UnprocessableEntity, false)]
+    public async Task A_session_opened_by_the_handler_joins_the_request(int status, bool committed)
+    {
+        var name = Guid.NewGuid().ToString("N");
+        var session = factory.Services.GetRequiredService<DbSession>();
+
+        await RunHandlerAsync(async db =>
+        {
+            await session.RunAsync(joined =>
+            {
+                Assert.Same(db, joined);
+                joined.Shields.Add(new Shield { Name = name });
+            });
+            return TypedResults.StatusCode(status);
+        });
+
+        Assert.Equal(committed, await ExistsAsync(name));
+    }
+
     private async Task RunHandlerAsync(Func<AppDbContext, Task<object?>> handler)
     {
         await using var scope = factory.Services.CreateAsyncScope();
