@@ -18,9 +18,14 @@ public static class ServiceDefaults
     public const string PortKey = "PORT";
     public const int DefaultPort = 8000;
 
+    private static readonly JsonSerializerOptions HealthJson = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
     public static WebApplicationBuilder AddServiceDefaults(this WebApplicationBuilder builder)
     {
-        AddDotEnvFile(builder.Configuration, System.IO.Path.Combine(ProjectRoot.Path, ".env"));
+        AddDotEnvFile(builder.Configuration, Path.Combine(ProjectRoot.Path, ".env"));
         ListenOnPort(builder);
 
         builder.Services.AddProblemDetails();
@@ -103,6 +108,6 @@ public static class ServiceDefaults
                 description = entry.Value.Description ?? entry.Value.Exception?.Message,
             }),
         };
-        return JsonSerializer.SerializeAsync(context.Response.Body, body, JsonSerializerOptions.Web, context.RequestAborted);
+        return JsonSerializer.SerializeAsync(context.Response.Body, body, HealthJson, context.RequestAborted);
     }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
 
 namespace my_project.Api.Infrastructure;
 
@@ -19,7 +20,7 @@ internal sealed class BadRequestExceptionHandler(IProblemDetailsService problemD
 
         var problem = badRequest.InnerException is JsonException json
             ? new HttpValidationProblemDetails(new Dictionary<string, string[]> { [FieldOf(json)] = [Describe(json)] })
-            : new Microsoft.AspNetCore.Mvc.ProblemDetails { Detail = badRequest.Message };
+            : new ProblemDetails { Detail = badRequest.Message };
         problem.Status = badRequest.StatusCode;
         problem.Title = "The request could not be read.";
 
