@@ -2,19 +2,32 @@
 using AegisApp.Api.Database;
 #endif
 using AegisApp.Api.Infrastructure;
-
-var builder = WebApplication.CreateBuilder(args);
-
-builder.AddServiceDefaults();
 #if (UseDatabase)
-builder.AddDatabase();
+using AegisApp.Api.Scheduling;
 #endif
 
-var app = builder.Build();
+try
+{
+    var builder = WebApplication.CreateBuilder(args);
 
-app.MapServiceDefaults();
+    builder.AddServiceDefaults();
 #if (UseDatabase)
-app.MapShields();
+    builder.AddDatabase();
+    builder.AddScheduler();
 #endif
 
-app.Run();
+    var app = builder.Build();
+
+    app.MapServiceDefaults();
+#if (UseDatabase)
+    app.MapShields();
+#endif
+
+    app.Run();
+    return 0;
+}
+catch (StartupException e)
+{
+    Console.Error.WriteLine(e.Message);
+    return 1;
+}

@@ -21,6 +21,10 @@ public sealed class ApiFactory : WebApplicationFactory<Program>
 
     public string DatabaseFile => Path.Combine(folder, "test.db");
 
+    /// <summary>This factory's service with one more setting, on the same database file.</summary>
+    public WebApplicationFactory<Program> WithSetting(string key, string value) =>
+        WithWebHostBuilder(builder => builder.UseSetting(key, value));
+
 #endif
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {

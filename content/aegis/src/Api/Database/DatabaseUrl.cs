@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using AegisApp.Api.Infrastructure;
 
 namespace AegisApp.Api.Database;
 
@@ -12,7 +13,7 @@ public static partial class DatabaseUrl
     public const string Default = "sqlite:///data/app.db";
 
     /// <summary>The full path of the SQLite file that <paramref name="url"/> names; unset means <see cref="Default"/>.</summary>
-    /// <exception cref="InvalidOperationException">The URL is malformed or not a SQLite URL; the message says how to fix it.</exception>
+    /// <exception cref="StartupException">The URL is malformed or not a SQLite URL; the message says how to fix it.</exception>
     public static string ToSqliteFile(string? url, string projectRoot)
     {
         url ??= Default;
@@ -49,7 +50,8 @@ public static partial class DatabaseUrl
         return Path.GetFullPath(Path.IsPathRooted(path) ? path : Path.Combine(projectRoot, path));
     }
 
-    private static InvalidOperationException Invalid(string url, string problem) => new(
+    /// <summary>The error for a <c>DATABASE_URL</c> with <paramref name="problem"/>, with an example of a valid value.</summary>
+    internal static StartupException Invalid(string url, string problem) => new(
         $"{Key} '{Redact(url)}' is not valid: {problem}. Set it to e.g. {Default} (relative to the project root) " +
         $"or sqlite:////var/lib/app/app.db (absolute), or leave it unset for {Default}.");
 

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using AegisApp.Api.Scheduling;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 
@@ -14,6 +15,11 @@ public static class ShieldsApi
 {
     public static IEndpointRouteBuilder MapShields(this IEndpointRouteBuilder app)
     {
+        if (!app.ServiceProvider.GetRequiredService<IConfiguration>().GetAppRole().ServesApi())
+        {
+            return app;
+        }
+
         var shields = app.MapGroup("/shields").WithTags("Shields");
         shields.MapGet("/", ListShields);
         shields.MapGet("/{id:int}", GetShield);

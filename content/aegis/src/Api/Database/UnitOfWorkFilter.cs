@@ -6,10 +6,10 @@ namespace AegisApp.Api.Database;
 /// changes the handler already saved to obtain generated ids. A <see cref="DbSession"/> used by the handler joins
 /// the request's unit instead of waiting for its lock.
 /// </summary>
-internal sealed class UnitOfWorkFilter(AppDbContext db) : IEndpointFilter
+internal sealed class UnitOfWorkFilter(AppDbContext db, DbSession session) : IEndpointFilter
 {
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next) =>
-        await DbSession.RunUnitAsync(db, _ => next(context).AsTask(), IsSuccess, context.HttpContext.RequestAborted);
+        await session.RunUnitAsync(db, _ => next(context).AsTask(), IsSuccess, context.HttpContext.RequestAborted);
 
     private static bool IsSuccess(object? result) => result is not IStatusCodeHttpResult { StatusCode: < 200 or >= 300 };
 }

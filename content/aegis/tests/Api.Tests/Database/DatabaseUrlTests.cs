@@ -1,4 +1,5 @@
 using AegisApp.Api.Database;
+using AegisApp.Api.Infrastructure;
 
 namespace AegisApp.Api.Tests.Database;
 
@@ -33,7 +34,7 @@ public sealed class DatabaseUrlTests
     [InlineData("mysql://user@localhost/app", "'mysql' is not supported")]
     public void Bad_values_fail_with_a_message_naming_the_setting_the_problem_and_a_fix(string url, string problem)
     {
-        var error = Assert.Throws<InvalidOperationException>(() => DatabaseUrl.ToSqliteFile(url, Root));
+        var error = Assert.Throws<StartupException>(() => DatabaseUrl.ToSqliteFile(url, Root));
 
         Assert.StartsWith("DATABASE_URL ", error.Message);
         Assert.Contains(problem, error.Message);
@@ -43,7 +44,7 @@ public sealed class DatabaseUrlTests
     [Fact]
     public void A_password_is_never_echoed()
     {
-        var error = Assert.Throws<InvalidOperationException>(
+        var error = Assert.Throws<StartupException>(
             () => DatabaseUrl.ToSqliteFile("postgresql://aegis:s3cret-pw@db:5432/app", Root));
 
         Assert.DoesNotContain("s3cret-pw", error.Message);

@@ -1,11 +1,20 @@
 using my_project.Api.Infrastructure;
 
-var builder = WebApplication.CreateBuilder(args);
+try
+{
+    var builder = WebApplication.CreateBuilder(args);
 
-builder.AddServiceDefaults();
+    builder.AddServiceDefaults();
 
-var app = builder.Build();
+    var app = builder.Build();
 
-app.MapServiceDefaults();
+    app.MapServiceDefaults();
 
-app.Run();
+    app.Run();
+    return 0;
+}
+catch (StartupException e)
+{
+    Console.Error.WriteLine(e.Message);
+    return 1;
+}

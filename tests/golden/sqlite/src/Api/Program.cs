@@ -1,14 +1,25 @@
 using my_project.Api.Database;
 using my_project.Api.Infrastructure;
+using my_project.Api.Scheduling;
 
-var builder = WebApplication.CreateBuilder(args);
+try
+{
+    var builder = WebApplication.CreateBuilder(args);
 
-builder.AddServiceDefaults();
-builder.AddDatabase();
+    builder.AddServiceDefaults();
+    builder.AddDatabase();
+    builder.AddScheduler();
 
-var app = builder.Build();
+    var app = builder.Build();
 
-app.MapServiceDefaults();
-app.MapShields();
+    app.MapServiceDefaults();
+    app.MapShields();
 
-app.Run();
+    app.Run();
+    return 0;
+}
+catch (StartupException e)
+{
+    Console.Error.WriteLine(e.Message);
+    return 1;
+}

@@ -27,6 +27,8 @@ public static class ServiceDefaults
     {
         AddDotEnvFile(builder.Configuration, Path.Combine(ProjectRoot.Path, ".env"));
         ListenOnPort(builder);
+        // JSON APIs need no large bodies; a bigger one is refused with 413 before it is read.
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = 1024 * 1024);
 
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
@@ -89,7 +91,7 @@ public static class ServiceDefaults
         var port = DefaultPort;
         if (!string.IsNullOrEmpty(value) && (!int.TryParse(value, out port) || port is < 1 or > 65535))
         {
-            throw new InvalidOperationException(
+            throw new StartupException(
                 $"{PortKey} '{value}' is not a port number. Set it to a number from 1 to 65535, e.g. {PortKey}={DefaultPort}, or leave it unset for {DefaultPort}.");
         }
 

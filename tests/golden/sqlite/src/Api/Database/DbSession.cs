@@ -13,9 +13,9 @@ namespace my_project.Api.Database;
 /// A session opened inside another one on the same async flow (or inside a write endpoint) joins it: one context, one
 /// transaction, committed once by the outermost unit. If a joined session throws, the whole unit is rolled back, even
 /// when the outer callback catches the exception (as with <c>TransactionScope</c>). Sessions one after another are
-/// independent units.
+/// independent units. Units that write queue on the <see cref="WriteGate"/>, since SQLite has one writer at a time.
 /// </remarks>
-public sealed class DbSession(IDbContextFactory<AppDbContext> contextFactory)
+public sealed class DbSession(IDbContextFactory<AppDbContext> contextFactory, WriteGate writeGate)
 {
     private static readonly AsyncLocal<Unit?> Current = new();
 
@@ -59,6 +59,7 @@ public sealed class DbSession(IDbContextFactory<AppDbContext> contextFactory)
                 return work(db);
             }
 
+            using var writing = writeGate.Enter();
             using var transaction = db.Database.BeginTransaction();
             var result = work(db);
             unit.ThrowIfJoinedSessionFailed();
@@ -80,9 +81,10 @@ public sealed class DbSession(IDbContextFactory<AppDbContext> contextFactory)
     /// Runs <paramref name="work"/> as one unit on <paramref name="db"/>: one transaction, committed (after saving
     /// pending changes) only if <paramref name="commitIf"/> accepts the result. Sessions opened inside join it.
     /// </summary>
-    internal static async Task<T> RunUnitAsync<T>(AppDbContext db, Func<AppDbContext, Task<T>> work, Func<T, bool> commitIf, CancellationToken cancellationToken)
+    internal async Task<T> RunUnitAsync<T>(AppDbContext db, Func<AppDbContext, Task<T>> work, Func<T, bool> commitIf, CancellationToken cancellationToken)
     {
         var unit = Current.Value = new Unit(db);
+        using var writing = await writeGate.EnterAsync(cancellationToken);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var result = await work(db);
         unit.ThrowIfJoinedSessionFailed();

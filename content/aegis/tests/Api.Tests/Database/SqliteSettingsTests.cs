@@ -1,0 +1,48 @@
+using System.Data.Common;
+using AegisApp.Api.Database;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AegisApp.Api.Tests.Database;
+
+/// <summary>The SQLite settings the service relies on, read back from the database rather than assumed.</summary>
+public sealed class SqliteSettingsTests(ApiFactory factory) : IClassFixture<ApiFactory>
+{
+    [Theory]
+    [InlineData("journal_mode", "wal")]
+    [InlineData("synchronous", "1")] // NORMAL
+    [InlineData("foreign_keys", "1")]
+    [InlineData("busy_timeout", "30000")]
+    public async Task Connections_the_service_opens_have_the_setting(string pragma, string expected)
+    {
+        await using var db = await factory.Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContextAsync();
+        await db.Database.OpenConnectionAsync();
+
+        Assert.Equal(expected, Convert.ToString(await ScalarAsync(db.Database.GetDbConnection(), $"PRAGMA {pragma};")));
+    }
+
+    [Fact]
+    public async Task A_session_takes_the_write_lock_when_it_begins_so_a_writer_never_fails_half_way()
+    {
+        var session = factory.Services.GetRequiredService<DbSession>();
+        // A connection that gives up after 1 s when the database is locked (0 would mean: retry for ever).
+        await using var other = new SqliteConnection($"Data Source={factory.DatabaseFile};Default Timeout=1");
+        await other.OpenAsync();
+
+        await session.RunAsync(async _ =>
+        {
+            // Nothing written yet, yet the session already holds the lock: BEGIN IMMEDIATE, not a deferred BEGIN.
+            var busy = await Assert.ThrowsAsync<SqliteException>(() => ScalarAsync(other, "BEGIN IMMEDIATE;"));
+            Assert.Equal(5, busy.SqliteErrorCode); // SQLITE_BUSY
+            Assert.Equal(0L, await ScalarAsync(other, "SELECT count(*) FROM shield WHERE name = 'lock probe';")); // readers still read
+        });
+    }
+
+    private static async Task<object?> ScalarAsync(DbConnection connection, string sql)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return await command.ExecuteScalarAsync();
+    }
+}
