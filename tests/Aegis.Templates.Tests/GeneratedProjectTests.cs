@@ -10,7 +10,7 @@ public sealed partial class GeneratedProjectTests(TemplatePack pack)
     public static TheoryData<string[], int> Variants => new()
     {
         { [], 3 },
-        { ["--database"], 50 },
+        { ["--database"], 80 },
     };
 
     [Theory]

@@ -153,24 +153,41 @@ public sealed class SqliteServiceTests(TemplatePack pack)
     }
 
     [Fact]
-    public async Task A_bad_database_url_stops_startup_with_a_clear_message_and_creates_nothing()
+    public async Task A_bad_database_url_stops_startup_with_one_clear_line_and_creates_nothing()
     {
         var project = await ProjectAsync();
         var dll = Path.Combine(project, "src/Api/bin/Debug/net10.0/Api.dll");
-        string[] badUrls = ["mysql://aegis:hunter2@localhost/app", "sqlite://", "sqlite:/x.db", "sqlite://nowhere/app.db"];
-        var before = GoldenTree.Files(project);
+        var scratch = pack.NewFolder("bad-url");
+        Directory.CreateDirectory(Path.Combine(scratch, "folder.db"));
+        File.WriteAllText(Path.Combine(scratch, "a-file"), "not a folder");
+        File.WriteAllText(Path.Combine(scratch, "notes.db"), "these are my notes, not a database");
+        (string Url, string Problem)[] badUrls =
+        [
+            ("", "it is empty"),
+            ("mysql://aegis:hunter2@localhost/app", "the scheme 'mysql' is not supported"),
+            ("sqlite://", "it names no database file"),
+            ("sqlite:/x.db", "it is not a URL"),
+            ("sqlite://nowhere/app.db", "three slashes"),
+            ($"sqlite:///{scratch}/folder.db", "is a folder, not a file"),
+            ($"sqlite:///{scratch}/a-file/app.db", "in its path is a file, not a folder"),
+            ($"sqlite:///{scratch}/notes.db", "is not a SQLite database"),
+        ];
+        var before = GoldenTree.Files(project).Concat(GoldenTree.Files(scratch)).ToHashSet();
 
-        foreach (var url in badUrls)
+        foreach (var (url, problem) in badUrls)
         {
             var result = await Shell.RunAsync("dotnet", [dll], project, new Dictionary<string, string?> { ["DATABASE_URL"] = url }, timeout: TimeSpan.FromMinutes(1), check: false);
 
-            Assert.NotEqual(0, result.ExitCode);
-            Assert.Contains($"DATABASE_URL '", result.StandardError);
-            Assert.Contains("sqlite:///data/app.db", result.StandardError);
+            Assert.True(result.ExitCode == 1, $"DATABASE_URL={url}: {result}");
+            var line = Assert.Single(result.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.StartsWith("DATABASE_URL '", line);
+            Assert.Contains(problem, line);
+            Assert.Contains("sqlite:///data/app.db", line);
             Assert.DoesNotContain("hunter2", result.Output);
         }
 
-        Assert.Equal(before, GoldenTree.Files(project));
+        Assert.Equal(before, GoldenTree.Files(project).Concat(GoldenTree.Files(scratch)).ToHashSet());
+        Assert.Equal("these are my notes, not a database", File.ReadAllText(Path.Combine(scratch, "notes.db")));
     }
 
     [Fact]

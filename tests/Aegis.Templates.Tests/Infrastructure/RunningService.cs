@@ -67,11 +67,16 @@ public sealed class RunningService : IAsyncDisposable
 
     /// <summary>
     /// Sends SIGTERM to the whole process group (as Ctrl+C or docker stop would) and waits until every process in it
-    /// is gone, so the next start finds the database closed.
+    /// is gone, so the next start finds the database closed. Returns the exit code of the process started.
     /// </summary>
-    public async Task StopAsync()
+    public Task<int> StopAsync() => StopAsync("TERM");
+
+    /// <summary>Kills the whole process group with SIGKILL, as a crash or a power cut to the process would.</summary>
+    public Task<int> KillAsync() => StopAsync("KILL");
+
+    private async Task<int> StopAsync(string signal)
     {
-        await Signal("TERM");
+        await Signal(signal);
         var deadline = DateTime.UtcNow + StopTimeout;
         while ((await Signal("0")).ExitCode == 0)
         {
@@ -83,6 +88,8 @@ public sealed class RunningService : IAsyncDisposable
 
             await Task.Delay(100);
         }
+
+        return (await process.Task.WaitAsync(StopTimeout)).ExitCode;
     }
 
     public async ValueTask DisposeAsync()
