@@ -19,6 +19,31 @@ public sealed partial class ProjectNameTests(TemplatePack pack)
         { "inventory-and-fulfilment-service-for-the-northern-warehouses", "inventory_and_fulfilment_service_for_the_northern_warehouses", "inventory-and-fulfilment-service-for-the-northern-warehouses" },
     };
 
+    public static TheoryData<string, string> DatabaseNames => new()
+    {
+        // name, expected PostgreSQL database name
+        { "my-project", "my_project" },
+        { "MyProject", "myproject" },
+        { "My.App", "my_app" },
+        { "1st-app", "db_1st_app" },
+        { "Über-Dienst", "ber_dienst" },
+        { "Ü", "app" },
+        { new string('x', 70), new string('x', 63) },
+    };
+
+    [Theory]
+    [MemberData(nameof(DatabaseNames))]
+    public async Task Name_gives_a_valid_postgres_database_name_everywhere_it_is_written(string name, string database)
+    {
+        var project = Path.Combine(pack.NewFolder("dbname"), "project");
+        await pack.NewAsync(["aegis", "--name", name, "--output", project, "--db-provider", "postgres", "--no-restore"]);
+
+        Assert.Matches(PostgresIdentifier(), database);
+        Assert.Contains($"POSTGRES_DB={database}\n", File.ReadAllText(Path.Combine(project, ".env.example")).Replace("\r", ""));
+        Assert.Contains($"localhost:5432/{database}\"", File.ReadAllText(Path.Combine(project, "src/Api/Database/DatabaseUrl.cs")));
+        Assert.Contains($"POSTGRES_DB:-{database}}}", File.ReadAllText(Path.Combine(project, "docker-compose.yml")));
+    }
+
     [Theory]
     [MemberData(nameof(Names))]
     public async Task Name_gives_a_project_that_builds_passes_its_tests_and_has_valid_paths_and_names(string name, string rootNamespace, string composeName)
@@ -53,4 +78,7 @@ public sealed partial class ProjectNameTests(TemplatePack pack)
 
     [GeneratedRegex("^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")]
     private static partial Regex DnsLabel();
+
+    [GeneratedRegex("^[a-z_][a-z0-9_]{0,62}$")]
+    private static partial Regex PostgresIdentifier();
 }

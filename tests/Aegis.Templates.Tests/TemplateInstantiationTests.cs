@@ -12,6 +12,8 @@ public sealed class TemplateInstantiationTests(TemplatePack pack)
         { "sqlite", ["--database"] },
         { "sqlite", ["--db-provider", "sqlite"] },
         { "sqlite", ["--database", "--db-provider", "sqlite"] },
+        { "postgres", ["--db-provider", "postgres"] },
+        { "postgres", ["--database", "--db-provider", "postgres"] },
     };
 
     [Fact]

@@ -14,6 +14,8 @@ public sealed class TemplatePack : IAsyncLifetime
     private int folders;
     private readonly ConcurrentDictionary<string, Lazy<Task<string>>> builtProjects = new();
 
+    private readonly Lazy<Task<PostgresServer>> postgres = new(PostgresServer.StartAsync);
+
     public string WorkRoot { get; } = Directory.CreateTempSubdirectory("aegis-tests-").FullName;
 
     public string Hive => Path.Combine(WorkRoot, "hive");
@@ -30,15 +32,21 @@ public sealed class TemplatePack : IAsyncLifetime
         Install = await NewAsync(["install", PackageFile]);
     }
 
-    public Task DisposeAsync()
+    public async Task DisposeAsync()
     {
+        if (postgres.IsValueCreated && postgres.Value.IsCompletedSuccessfully)
+        {
+            await (await postgres.Value).DisposeAsync();
+        }
+
         if (System.Environment.GetEnvironmentVariable("AEGIS_KEEP_TEST_OUTPUT") is null)
         {
             Directory.Delete(WorkRoot, recursive: true);
         }
-
-        return Task.CompletedTask;
     }
+
+    /// <summary>The PostgreSQL server of this run, started by the first test that needs it.</summary>
+    public Task<PostgresServer> PostgresAsync() => postgres.Value;
 
     /// <summary><c>dotnet new …</c> against this run's hive.</summary>
     public Task<ShellResult> NewAsync(IEnumerable<string> arguments, string? workingDirectory = null, bool check = true) =>

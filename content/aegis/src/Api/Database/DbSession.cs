@@ -13,10 +13,17 @@ namespace AegisApp.Api.Database;
 /// A session opened inside another one on the same async flow (or inside a write endpoint) joins it: one context, one
 /// transaction, committed once by the outermost unit. If a joined session throws, the whole unit is rolled back, even
 /// when the outer callback catches the exception (as with <c>TransactionScope</c>). Sessions one after another are
+#if (UsePostgres)
+/// independent units.
+/// </remarks>
+public sealed class DbSession(IDbContextFactory<AppDbContext> contextFactory)
+{
+#else
 /// independent units. Units that write queue on the <see cref="WriteGate"/>, since SQLite has one writer at a time.
 /// </remarks>
 public sealed class DbSession(IDbContextFactory<AppDbContext> contextFactory, WriteGate writeGate)
 {
+#endif
     private static readonly AsyncLocal<Unit?> Current = new();
 
     /// <param name="autoCommit">
@@ -59,7 +66,9 @@ public sealed class DbSession(IDbContextFactory<AppDbContext> contextFactory, Wr
                 return work(db);
             }
 
+#if (!UsePostgres)
             using var writing = writeGate.Enter();
+#endif
             using var transaction = db.Database.BeginTransaction();
             var result = work(db);
             unit.ThrowIfJoinedSessionFailed();
@@ -84,7 +93,9 @@ public sealed class DbSession(IDbContextFactory<AppDbContext> contextFactory, Wr
     internal async Task<T> RunUnitAsync<T>(AppDbContext db, Func<AppDbContext, Task<T>> work, Func<T, bool> commitIf, CancellationToken cancellationToken)
     {
         var unit = Current.Value = new Unit(db);
+#if (!UsePostgres)
         using var writing = await writeGate.EnterAsync(cancellationToken);
+#endif
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var result = await work(db);
         unit.ThrowIfJoinedSessionFailed();

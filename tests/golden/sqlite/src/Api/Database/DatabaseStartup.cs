@@ -26,18 +26,20 @@ internal sealed partial class DatabaseStartup(
         }
 
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
+        var name = database.File;
+
         var applied = (await db.Database.GetAppliedMigrationsAsync(cancellationToken)).ToList();
         var unknown = applied.Except(db.Database.GetMigrations()).ToList();
         if (unknown.Count > 0)
         {
             throw new StartupException(
-                $"The database {database.File} has migrations this build does not know ({string.Join(", ", unknown)}): " +
+                $"The database {name} has migrations this build does not know ({string.Join(", ", unknown)}): " +
                 "a newer version of the service migrated it. Run that version, or restore a backup taken before it (make restore).");
         }
 
-        var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
+        var pending = db.Database.GetMigrations().Except(applied).ToList();
         await db.Database.MigrateAsync(cancellationToken);
-        LogReady(database.File, pending.Count, pending.Count == 0 ? "none" : string.Join(", ", pending));
+        LogReady(name, pending.Count, pending.Count == 0 ? "none" : string.Join(", ", pending));
     }
 
     public Task StopAsync(CancellationToken cancellationToken)
@@ -66,6 +68,6 @@ internal sealed partial class DatabaseStartup(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Database {File} is ready; migrations applied now: {Count} ({Names}).")]
-    private partial void LogReady(string file, int count, string names);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Database {Name} is ready; migrations applied now: {Count} ({Names}).")]
+    private partial void LogReady(string name, int count, string names);
 }

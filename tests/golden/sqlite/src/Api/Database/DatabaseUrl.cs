@@ -12,6 +12,8 @@ public static partial class DatabaseUrl
     public const string Key = "DATABASE_URL";
     public const string Default = "sqlite:///data/app.db";
 
+    private const string Examples = $"e.g. {Default} (relative to the project root) or sqlite:////var/lib/app/app.db (absolute)";
+
     /// <summary>The full path of the SQLite file that <paramref name="url"/> names; unset means <see cref="Default"/>.</summary>
     /// <exception cref="StartupException">The URL is malformed or not a SQLite URL; the message says how to fix it.</exception>
     public static string ToSqliteFile(string? url, string projectRoot)
@@ -52,12 +54,14 @@ public static partial class DatabaseUrl
 
     /// <summary>The error for a <c>DATABASE_URL</c> with <paramref name="problem"/>, with an example of a valid value.</summary>
     internal static StartupException Invalid(string url, string problem) => new(
-        $"{Key} '{Redact(url)}' is not valid: {problem}. Set it to e.g. {Default} (relative to the project root) " +
-        $"or sqlite:////var/lib/app/app.db (absolute), or leave it unset for {Default}.");
+        $"{Key} '{Redact(url)}' is not valid: {problem}. Set it to {Examples}, or leave it unset for {Default}.");
 
-    // Never echo a password: scheme://user:secret@host → scheme://user:***@host.
-    private static string Redact(string url) => Password().Replace(url, "$1***@");
+    // Never echo a password: scheme://user:secret@host → scheme://user:***@host, and ?password=secret → ?password=***.
+    private static string Redact(string url) => QueryPassword().Replace(Password().Replace(url, "$1***@"), "$1***");
 
     [GeneratedRegex("(://[^/@:]*:)[^/@]*@")]
     private static partial Regex Password();
+
+    [GeneratedRegex("([?&]password=)[^&]*", RegexOptions.IgnoreCase)]
+    private static partial Regex QueryPassword();
 }

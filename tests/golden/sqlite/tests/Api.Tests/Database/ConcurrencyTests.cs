@@ -8,7 +8,7 @@ using Xunit.Abstractions;
 
 namespace my_project.Api.Tests.Database;
 
-/// <summary>Many writers and readers at once on one SQLite file: nothing lost, nothing locked out, nothing corrupt.</summary>
+/// <summary>Many writers and readers at once on one database: nothing lost, nothing locked out, nothing corrupt.</summary>
 public sealed class ConcurrencyTests(ApiFactory factory, ITestOutputHelper output) : IClassFixture<ApiFactory>
 {
     private const int Writers = 32;

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using my_project.Api.Database;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
@@ -21,14 +22,16 @@ public sealed class SchemaTests(ApiFactory factory) : IClassFixture<ApiFactory>
     [Fact]
     public async Task Schema_is_snake_case_with_a_database_default_rating()
     {
-        _ = factory.Services; // starts the app, which migrates the file
-        await using var connection = new SqliteConnection($"Data Source={factory.DatabaseFile}");
+        _ = factory.Services; // starts the app, which migrates the database
+        await using DbConnection connection = new SqliteConnection($"Data Source={factory.DatabaseFile}");
+        const string columnsQuery = "SELECT name FROM pragma_table_info('shield') ORDER BY cid";
         await connection.OpenAsync();
 
         var columns = new List<string>();
-        await using (var pragma = new SqliteCommand("SELECT name FROM pragma_table_info('shield') ORDER BY cid", connection))
-        await using (var reader = await pragma.ExecuteReaderAsync())
+        await using (var query = connection.CreateCommand())
         {
+            query.CommandText = columnsQuery;
+            await using var reader = await query.ExecuteReaderAsync();
             while (await reader.ReadAsync())
             {
                 columns.Add(reader.GetString(0));
@@ -36,7 +39,8 @@ public sealed class SchemaTests(ApiFactory factory) : IClassFixture<ApiFactory>
         }
 
         Assert.Equal(["id", "name", "defense_rating"], columns);
-        await using var insert = new SqliteCommand("INSERT INTO shield (name) VALUES ('raw sql') RETURNING defense_rating", connection);
-        Assert.Equal(10L, await insert.ExecuteScalarAsync());
+        await using var insert = connection.CreateCommand();
+        insert.CommandText = "INSERT INTO shield (name) VALUES ('raw sql') RETURNING defense_rating";
+        Assert.Equal(10, Convert.ToInt32(await insert.ExecuteScalarAsync()));
     }
 }

@@ -1,0 +1,121 @@
+using System.Net;
+using System.Net.Http.Json;
+using Aegis.Templates.Tests.Infrastructure;
+
+namespace Aegis.Templates.Tests;
+
+/// <summary>
+/// The <c>--db-provider postgres</c> project against a real PostgreSQL server: <c>make serve</c> and the HTTP API,
+/// the rows seen through <c>psql</c> and <c>make db-shell</c>, instances starting together on a new database, bad
+/// <c>DATABASE_URL</c>s, and the multi-container compose file.
+/// </summary>
+[Collection(TemplatePackCollection.Name)]
+public sealed class PostgresServiceTests(TemplatePack pack)
+{
+    private static readonly string[] Postgres = ["--db-provider", "postgres"];
+
+    [Fact]
+    public async Task Make_serve_writes_shields_that_psql_and_make_db_shell_see()
+    {
+        var (project, server) = (await pack.BuiltAsync(Postgres), await pack.PostgresAsync());
+        var environment = new Dictionary<string, string?> { ["DATABASE_URL"] = server.UrlOf(NewDatabaseName()) };
+
+        await using (var service = await RunningService.StartAsync(project, "make", ["serve"], environment))
+        {
+            foreach (var (name, rating) in new[] { ("Dragon Scale", 95), ("Buckler", 10), ("Tower", 70) })
+            {
+                var created = await service.Http.PostAsJsonAsync("/shields", new { name, defenseRating = rating });
+                Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+            }
+
+            Assert.Equal(HttpStatusCode.NoContent, (await service.Http.DeleteAsync("/shields/2")).StatusCode);
+            Assert.Contains("Tower", await service.Http.GetStringAsync("/shields"));
+            await service.StopAsync(); // make's exit code after SIGTERM is 143 whatever the service does
+        }
+
+        var rows = await Shell.RunAsync("psql", [environment["DATABASE_URL"]!, "-tAc", "SELECT id, name, defense_rating FROM shield ORDER BY id"], project);
+        Assert.Equal("1|Dragon Scale|95\n3|Tower|70", rows.StandardOutput.Trim());
+
+        var shell = await Shell.RunAsync("make", ["--no-print-directory", "db-shell"], project, environment, standardInput: "\\d shield\n");
+        Assert.Contains("defense_rating", shell.StandardOutput);
+        Assert.Contains("pk_shield", shell.StandardOutput);
+    }
+
+    [Fact]
+    public async Task Two_instances_starting_together_on_a_new_database_both_serve_and_migrate_it_once()
+    {
+        var (project, server) = (await pack.BuiltAsync(Postgres), await pack.PostgresAsync());
+        var url = server.UrlOf(NewDatabaseName());
+        var dll = Path.Combine(project, "src/Api/bin/Debug/net10.0/Api.dll");
+        var environment = new Dictionary<string, string?> { ["DATABASE_URL"] = url, ["ASPNETCORE_URLS"] = null };
+
+        var starting = Enumerable.Range(0, 2).Select(_ => RunningService.StartAsync(project, "dotnet", [dll], environment)).ToArray();
+        var services = await Task.WhenAll(starting);
+        try
+        {
+            foreach (var service in services)
+            {
+                Assert.Equal(HttpStatusCode.Created, (await service.Http.PostAsJsonAsync("/shields", new { name = $"via {service.Port}" })).StatusCode);
+            }
+
+            Assert.Equal("1", await PsqlAsync(url, "SELECT count(*) FROM \"__EFMigrationsHistory\""));
+            Assert.Equal("2", await PsqlAsync(url, "SELECT count(*) FROM shield"));
+        }
+        finally
+        {
+            foreach (var service in services)
+            {
+                await service.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task A_bad_database_url_stops_startup_with_one_clear_line_that_never_shows_the_password()
+    {
+        var (project, server) = (await pack.BuiltAsync(Postgres), await pack.PostgresAsync());
+        var dll = Path.Combine(project, "src/Api/bin/Debug/net10.0/Api.dll");
+        var unused = new UriBuilder(server.Url) { Port = 1 }.Uri;
+        (string Url, string Problem)[] badUrls =
+        [
+            ("", "it is empty"),
+            ("sqlite:///data/app.db", "the scheme 'sqlite' is not supported"),
+            ("postgresql://aegis:hunter2@localhost", "a host and a database name"),
+            ("postgresql://aegis:hunter2@localhost/app?sslmode=sometimes", "'sslmode' is not a connection option"),
+            ($"postgresql://aegis:hunter2@127.0.0.1:1/app", "cannot be used"),
+        ];
+
+        foreach (var (url, problem) in badUrls)
+        {
+            var result = await Shell.RunAsync("dotnet", [dll], project, new Dictionary<string, string?> { ["DATABASE_URL"] = url }, timeout: TimeSpan.FromMinutes(1), check: false);
+
+            Assert.True(result.ExitCode == 1, $"DATABASE_URL={url}: {result}");
+            var line = Assert.Single(result.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.Contains(problem, line);
+            Assert.Contains("DATABASE_URL", line);
+            Assert.DoesNotContain("hunter2", result.Output);
+        }
+    }
+
+    [Fact]
+    public async Task Compose_runs_postgres_and_an_api_and_a_scheduler_from_one_image()
+    {
+        var project = await pack.GenerateAsync(Postgres);
+
+        var config = await Shell.RunAsync("docker-compose", ["config"], project);
+        var services = await Shell.RunAsync("docker-compose", ["config", "--services"], project);
+
+        Assert.Equal(["api", "postgres", "scheduler"], services.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries).Order());
+        Assert.Contains("APP_ROLE: api", config.StandardOutput);
+        Assert.Contains("APP_ROLE: scheduler", config.StandardOutput);
+        Assert.Contains("condition: service_healthy", config.StandardOutput);
+        Assert.Contains("pg_isready", config.StandardOutput);
+        Assert.Contains("postgres:17", config.StandardOutput);
+        Assert.Contains("DATABASE_URL: postgresql://aegis:aegis@postgres:5432/my_project", config.StandardOutput);
+    }
+
+    private static string NewDatabaseName() => $"aegis_{Guid.NewGuid():N}";
+
+    private static async Task<string> PsqlAsync(string url, string sql) =>
+        (await Shell.RunAsync("psql", [url, "-tAc", sql], Repo.Root)).StandardOutput.Trim();
+}

@@ -1,0 +1,15 @@
+namespace my_project.Api.Database;
+
+/// <summary>
+/// The session helper's rule for write endpoints: the request's changes are committed if and only if the handler
+/// returns a success (2xx) result. An exception or an error result (404, 400, …) rolls everything back, including
+/// changes the handler already saved to obtain generated ids. A <see cref="DbSession"/> used by the handler joins
+/// the request's unit instead of waiting for its lock.
+/// </summary>
+internal sealed class UnitOfWorkFilter(AppDbContext db, DbSession session) : IEndpointFilter
+{
+    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next) =>
+        await session.RunUnitAsync(db, _ => next(context).AsTask(), IsSuccess, context.HttpContext.RequestAborted);
+
+    private static bool IsSuccess(object? result) => result is not IStatusCodeHttpResult { StatusCode: < 200 or >= 300 };
+}

@@ -1,0 +1,115 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Configuration.EnvironmentVariables;
+using Microsoft.Extensions.Configuration.Memory;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Scalar.AspNetCore;
+
+namespace my_project.Api.Infrastructure;
+
+/// <summary>
+/// What every service of this template shares, whichever components it has: configuration from <c>.env</c>,
+/// the listening port, ProblemDetails errors, validation, OpenAPI and the <c>/health</c> endpoint.
+/// </summary>
+public static class ServiceDefaults
+{
+    public const string PortKey = "PORT";
+    public const int DefaultPort = 8000;
+
+    private static readonly JsonSerializerOptions HealthJson = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    public static WebApplicationBuilder AddServiceDefaults(this WebApplicationBuilder builder)
+    {
+        AddDotEnvFile(builder.Configuration, Path.Combine(ProjectRoot.Path, ".env"));
+        ListenOnPort(builder);
+        // JSON APIs need no large bodies; a bigger one is refused with 413 before it is read.
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = 1024 * 1024);
+
+        builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
+        // Unreadable bodies throw, so BadRequestExceptionHandler can name the field in every environment.
+        builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
+        builder.Services.Configure<JsonOptions>(options =>
+        {
+            // A misspelt field ("defense_rating") is rejected rather than silently ignored.
+            options.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+            // Validation errors name fields as the JSON does ("defenseRating"), not as C# does
+            // (https://github.com/dotnet/aspnetcore/issues/61764).
+            options.SerializerOptions.DictionaryKeyPolicy = JsonNamingPolicy.CamelCase;
+        });
+        builder.Services.AddValidation();
+        builder.Services.AddOpenApi();
+        builder.Services.AddHealthChecks();
+        return builder;
+    }
+
+    public static WebApplication MapServiceDefaults(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+
+        app.MapOpenApi();
+        if (app.Environment.IsDevelopment())
+        {
+            app.MapScalarApiReference();
+        }
+
+        app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = WriteHealthAsync });
+        return app;
+    }
+
+    // Values from .env rank above appsettings*.json and below real environment variables and the command line.
+    private static void AddDotEnvFile(ConfigurationManager configuration, string path)
+    {
+        if (!File.Exists(path))
+        {
+            return;
+        }
+
+        var values = DotNetEnv.Env.NoEnvVars().Load(path)
+            .ToDictionary(pair => pair.Key.Replace("__", ConfigurationPath.KeyDelimiter), pair => (string?)pair.Value);
+        IList<IConfigurationSource> sources = ((IConfigurationBuilder)configuration).Sources;
+        var environmentVariables = sources.ToList().FindIndex(
+            source => source is EnvironmentVariablesConfigurationSource { Prefix: null or "" });
+        sources.Insert(environmentVariables < 0 ? sources.Count : environmentVariables, new MemoryConfigurationSource { InitialData = values });
+    }
+
+    // ASPNETCORE_URLS or --urls win; otherwise http://localhost:$PORT.
+    private static void ListenOnPort(WebApplicationBuilder builder)
+    {
+        if (!string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
+        {
+            return;
+        }
+
+        var value = builder.Configuration[PortKey];
+        var port = DefaultPort;
+        if (!string.IsNullOrEmpty(value) && (!int.TryParse(value, out port) || port is < 1 or > 65535))
+        {
+            throw new StartupException(
+                $"{PortKey} '{value}' is not a port number. Set it to a number from 1 to 65535, e.g. {PortKey}={DefaultPort}, or leave it unset for {DefaultPort}.");
+        }
+
+        builder.WebHost.UseUrls($"http://localhost:{port}");
+    }
+
+    private static Task WriteHealthAsync(HttpContext context, HealthReport report)
+    {
+        context.Response.ContentType = "application/json";
+        var body = new
+        {
+            status = report.Status.ToString(),
+            checks = report.Entries.ToDictionary(entry => entry.Key, entry => new
+            {
+                status = entry.Value.Status.ToString(),
+                description = entry.Value.Description ?? entry.Value.Exception?.Message,
+            }),
+        };
+        return JsonSerializer.SerializeAsync(context.Response.Body, body, HealthJson, context.RequestAborted);
+    }
+}

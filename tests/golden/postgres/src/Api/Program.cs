@@ -1,0 +1,25 @@
+using my_project.Api.Database;
+using my_project.Api.Infrastructure;
+using my_project.Api.Scheduling;
+
+try
+{
+    var builder = WebApplication.CreateBuilder(args);
+
+    builder.AddServiceDefaults();
+    builder.AddDatabase();
+    builder.AddScheduler();
+
+    var app = builder.Build();
+
+    app.MapServiceDefaults();
+    app.MapShields();
+
+    app.Run();
+    return 0;
+}
+catch (StartupException e)
+{
+    Console.Error.WriteLine(e.Message);
+    return 1;
+}

@@ -1,0 +1,76 @@
+using System.Diagnostics;
+
+namespace my_project.Api.Scheduling;
+
+/// <summary>
+/// Runs every <see cref="IScheduledJob"/> at the times its cron expression gives, in this process. Each run is logged
+/// with its outcome and duration; a run that throws is logged and the job runs again at its next time, so no job can
+/// stop the service. Stopping the service cancels the wait and any run in progress.
+/// </summary>
+internal sealed partial class Scheduler(IEnumerable<IScheduledJob> jobs, TimeProvider time, ILogger<Scheduler> logger) : BackgroundService
+{
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.WhenAll(jobs.Select(job => RunOnScheduleAsync(job, stoppingToken)));
+
+    /// <summary>Runs <paramref name="job"/> once now, logging its outcome; returns whether it succeeded.</summary>
+    public async Task<bool> RunOnceAsync(IScheduledJob job, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        LogStarted(job.Name);
+        try
+        {
+            await job.RunAsync(cancellationToken);
+            LogSucceeded(job.Name, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            return true;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            LogCancelled(job.Name, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            return false;
+        }
+        catch (Exception e)
+        {
+            LogFailed(e, job.Name, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            return false;
+        }
+    }
+
+    private async Task RunOnScheduleAsync(IScheduledJob job, CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var now = time.GetUtcNow();
+            if (job.Schedule.GetNextOccurrence(now, TimeZoneInfo.Utc) is not { } next)
+            {
+                return;
+            }
+
+            LogNextRun(job.Name, next);
+            try
+            {
+                await Task.Delay(next - now, time, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            await RunOnceAsync(job, stoppingToken);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {Job} next runs at {Next:u}.")]
+    private partial void LogNextRun(string job, DateTimeOffset next);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {Job} started.")]
+    private partial void LogStarted(string job);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {Job} succeeded in {Milliseconds:0} ms.")]
+    private partial void LogSucceeded(string job, double milliseconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {Job} was cancelled after {Milliseconds:0} ms because the service is stopping.")]
+    private partial void LogCancelled(string job, double milliseconds);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Job {Job} failed after {Milliseconds:0} ms; it runs again at its next scheduled time.")]
+    private partial void LogFailed(Exception exception, string job, double milliseconds);
+}
