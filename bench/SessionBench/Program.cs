@@ -1,0 +1,160 @@
+using System.Globalization;
+using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Running;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
+using bench_app.Api.Database; // the namespace of the project run.sh generates (-n bench-app)
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Perfolizer.Horology;
+
+// Usage (bench/run.sh): SessionBench [--smoke] --artifacts DIR
+var smoke = args.Contains("--smoke");
+var artifacts = args.SkipWhile(arg => arg != "--artifacts").Skip(1).FirstOrDefault()
+    ?? Path.Combine(Path.GetTempPath(), "aegis-session-bench");
+
+// In process: BenchmarkDotNet's default, a new process per benchmark, would build the generated project once more.
+var job = (smoke
+        ? Job.Default.WithWarmupCount(1).WithIterationCount(3).WithIterationTime(TimeInterval.FromMilliseconds(100))
+        : Job.Default.WithWarmupCount(5).WithIterationCount(20))
+    .WithToolchain(InProcessEmitToolchain.Instance)
+    .WithId(smoke ? "Smoke" : "Full");
+
+var summary = BenchmarkRunner.Run<SessionBenchmarks>(ManualConfig.Create(DefaultConfig.Instance).AddJob(job).WithArtifactsPath(artifacts));
+
+// One line per benchmark for run.sh, which prints the ratios and the summary table: name, mean µs, bytes allocated.
+var complete = true;
+foreach (var report in summary.Reports)
+{
+    var name = report.BenchmarkCase.Descriptor.WorkloadMethod.Name;
+    if (report.ResultStatistics is not { } statistics || report.GcStats.GetBytesAllocatedPerOperation(report.BenchmarkCase) is not { } bytes)
+    {
+        Console.Error.WriteLine($"session-bench: {name} produced no result.");
+        complete = false;
+        continue;
+    }
+
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"session-result {name} {statistics.Mean / 1000:F3} {bytes}"));
+}
+
+return complete && summary.Reports.Length == 6 && !summary.HasCriticalValidationErrors ? 0 : 1;
+
+/// <summary>
+/// One shield per session, and 100 per session: the generated session helper against a bare DbContext + SaveChanges
+/// (the ratio the issue targets) and raw Microsoft.Data.Sqlite (the floor), each committing its own transaction.
+/// </summary>
+[MemoryDiagnoser]
+[GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByCategory)]
+[CategoriesColumn]
+public class SessionBenchmarks
+{
+    private const int Batch = 100;
+
+    private IHost host = null!;
+    private IDbContextFactory<AppDbContext> contexts = null!;
+    private DbSession session = null!;
+    private SqliteConnection raw = null!;
+    private SqliteCommand insert = null!;
+    private string folder = "";
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        // A fresh database per benchmark, set up by the generated code itself: AddDatabase, then its start-up work
+        // (WAL, migrations), so the contexts carry the service's real options, interceptor and naming convention.
+        folder = Directory.CreateTempSubdirectory("aegis-session-bench-").FullName;
+        var file = Path.Combine(folder, "app.db");
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders(); // both EF Core forms would pay for it alike; it only fills the output
+        builder.Configuration["DATABASE_URL"] = "sqlite:///" + file; // file is absolute: four slashes
+        builder.AddDatabase();
+        host = builder.Build();
+        host.Start();
+        contexts = host.Services.GetRequiredService<IDbContextFactory<AppDbContext>>();
+        session = host.Services.GetRequiredService<DbSession>();
+
+        // Raw: one open connection with the service's settings and one prepared statement.
+        raw = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = file, ForeignKeys = true }.ToString());
+        raw.Open();
+        using (var settings = raw.CreateCommand())
+        {
+            settings.CommandText = "PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 30000;";
+            settings.ExecuteNonQuery();
+        }
+
+        insert = raw.CreateCommand();
+        insert.CommandText = """INSERT INTO "shield" ("name", "defense_rating") VALUES ($name, $rating)""";
+        insert.Parameters.Add("$name", SqliteType.Text);
+        insert.Parameters.Add("$rating", SqliteType.Integer);
+        insert.Prepare();
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        insert.Dispose();
+        raw.Dispose();
+        host.StopAsync().GetAwaiter().GetResult();
+        host.Dispose();
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(folder, recursive: true);
+    }
+
+    [BenchmarkCategory("insert 1"), Benchmark(Baseline = true)]
+    public async Task SaveChanges()
+    {
+        await using var db = await contexts.CreateDbContextAsync();
+        db.Shields.Add(NewShield());
+        await db.SaveChangesAsync();
+    }
+
+    [BenchmarkCategory("insert 1"), Benchmark]
+    public Task Session() => session.RunAsync(db => db.Shields.Add(NewShield()));
+
+    [BenchmarkCategory("insert 1"), Benchmark]
+    public void RawSqlite() => InsertRaw(1);
+
+    [BenchmarkCategory("batch 100"), Benchmark(Baseline = true)]
+    public async Task SaveChanges100()
+    {
+        await using var db = await contexts.CreateDbContextAsync();
+        for (var i = 0; i < Batch; i++)
+        {
+            db.Shields.Add(NewShield());
+        }
+
+        await db.SaveChangesAsync();
+    }
+
+    [BenchmarkCategory("batch 100"), Benchmark]
+    public Task Session100() => session.RunAsync(db =>
+    {
+        for (var i = 0; i < Batch; i++)
+        {
+            db.Shields.Add(NewShield());
+        }
+    });
+
+    [BenchmarkCategory("batch 100"), Benchmark]
+    public void RawSqlite100() => InsertRaw(Batch);
+
+    private static Shield NewShield() => new() { Name = "Bench shield", DefenseRating = 50 };
+
+    private void InsertRaw(int count)
+    {
+        using var transaction = raw.BeginTransaction();
+        insert.Transaction = transaction;
+        for (var i = 0; i < count; i++)
+        {
+            insert.Parameters[0].Value = "Bench shield";
+            insert.Parameters[1].Value = 50;
+            insert.ExecuteNonQuery();
+        }
+
+        transaction.Commit();
+    }
+}

@@ -1,0 +1,268 @@
+#!/usr/bin/env bash
+# The benchmarks of the generated service and the template, each figure printed with its ratio to a baseline
+# measured in this same run, then a summary table (RESULTS.md is written from a full run's output):
+#   1. HTTP: the generated --database service (Release, Production) against bench/Baseline (a minimal API on raw
+#      Microsoft.Data.Sqlite), POST /shields then GET /shields/{id} with wrk; requests/s, p50/p99, non-2xx, the
+#      server's CPU time per request, RSS.
+#   2. The session helper (DbSession.RunAsync) against bare DbContext + SaveChanges and raw SQLite: BenchmarkDotNet.
+#   3. `dotnet new aegis --database` against `dotnet new webapi` (with and without the CLI's update check), and the
+#      service's cold start against an empty `dotnet new web` app: hyperfine.
+# Usage: bench/run.sh            full run (about 6 minutes on 2 cores)
+#        bench/run.sh --smoke    a few seconds per scenario: proves the harness works; its figures mean little
+# Needs dotnet, wrk, hyperfine and curl. Everything it makes goes to a temporary folder that is deleted at the end
+# (AEGIS_BENCH_KEEP=1 keeps it). Exits non-zero only when the harness fails, never because a target is missed.
+set -euo pipefail
+
+bench=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(dirname "$bench")
+case "${1:-}" in
+  "") mode=full warmup=5 duration=20 runs=10 bdn_args=() ;;
+  --smoke) mode=smoke warmup=1 duration=3 runs=3 bdn_args=(--smoke) ;;
+  *) echo "usage: bench/run.sh [--smoke]" >&2; exit 2 ;;
+esac
+connections=32
+
+missing=()
+for tool in dotnet wrk hyperfine curl; do
+  command -v "$tool" >/dev/null || missing+=("$tool")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "bench: ${missing[*]} not found. On Debian/Ubuntu: sudo apt-get install -y wrk hyperfine curl (and the .NET 10 SDK)." >&2
+  exit 2
+fi
+
+export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1 DOTNET_CLI_UI_LANGUAGE=en \
+  MSBUILDDISABLENODEREUSE=1
+unset PORT DATABASE_URL ASPNETCORE_URLS ASPNETCORE_ENVIRONMENT DOTNET_ENVIRONMENT APP_ROLE # the user's shell must not leak in
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/aegis-bench-XXXXXX")
+servers=()
+cleanup() {
+  for server in "${servers[@]}"; do
+    kill -KILL -- "-$server" 2>/dev/null || true
+  done
+  if [ -n "${AEGIS_BENCH_KEEP:-}" ]; then echo "bench: kept $work"; else rm -rf "$work"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+step() { printf '\n=== %s\n' "$*"; }
+fail() { echo "bench: $*" >&2; exit 1; }
+# Runs a command quietly; shows its output only if it fails.
+quiet() { "$@" >"$work/quiet.log" 2>&1 || { cat "$work/quiet.log" >&2; fail "failed: $*"; }; }
+
+summary=$work/summary.md
+printf '| figure | measured | baseline | ratio | target |\n| --- | ---: | ---: | ---: | --- |\n' >"$summary"
+
+# ratio FIGURE UNIT MEASURED BASELINE [TARGET]: prints "ratio  FIGURE: MEASURED / BASELINE = R" and adds a summary
+# row. TARGET is ">= 0.8" or "<= 1.05"; whether it is met is reported, never enforced.
+ratio() {
+  local figure=$1 unit=$2 measured=$3 base=$4 target=${5:-} r verdict=""
+  r=$(awk -v a="$measured" -v b="$base" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }')
+  if [ -n "$target" ] && [ "$r" != n/a ]; then
+    verdict=$(awk -v r="$r" -v op="${target% *}" -v t="${target#* }" \
+      'BEGIN { print ((op == ">=" ? r >= t : r <= t) ? "met" : "MISSED") }')
+  fi
+  printf 'ratio  %s: %s / %s %s = %s%s\n' "$figure" "$measured" "$base" "$unit" "$r" "${target:+  (target $target: $verdict)}"
+  printf '| %s | %s %s | %s %s | %s | %s |\n' "$figure" "$measured" "$unit" "$base" "$unit" "$r" "${target:+$target $verdict}" >>"$summary"
+}
+
+# A figure without a meaningful ratio (counts of errors): a summary row with "-".
+figure() {
+  printf 'figure %s: %s / %s\n' "$1" "$2" "$3"
+  printf '| %s | %s | %s | - | |\n' "$1" "$2" "$3" >>"$summary"
+}
+
+step "Machine ($mode run)"
+{
+  echo "date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+  echo "cpu: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
+  echo "memory: $(free -h | awk '/^Mem:/ { print $2 }')"
+  echo "sdk: $(dotnet --version); $(wrk --version 2>&1 | head -n1 | cut -d' ' -f1-2); $(hyperfine --version)"
+  # Other work on the machine slows both sides of a ratio, but not always equally: high load makes figures noisy.
+  echo "load average at the start: $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min; $(nproc) cores)"
+} | tee "$work/machine.txt"
+
+step "Build: the template pack, bench-app (dotnet new aegis --database), an empty web app and bench/ (Release)"
+hive=$work/hive # a template hive of its own: the user's installed templates are never touched
+quiet dotnet pack "$repo/Aegis.Templates.csproj" -o "$work/pkg" --artifacts-path "$work/build/pack"
+quiet dotnet new install "$(ls "$work"/pkg/Aegis.Templates.*.nupkg)" --debug:custom-hive "$hive"
+quiet dotnet new aegis -n bench-app --database --no-restore -o "$work/bench-app" --debug:custom-hive "$hive"
+quiet dotnet new web -n empty-web --no-restore -o "$work/empty-web" --debug:custom-hive "$hive"
+publish() { # PROJECT NAME [ARGS]: Release build into $work/publish/NAME; obj/ and bin/ stay out of the repository
+  quiet dotnet publish "$1" -c Release -o "$work/publish/$2" --artifacts-path "$work/build/$2" "${@:3}"
+}
+publish "$work/bench-app/src/Api/Api.csproj" ours
+publish "$bench/Baseline/Baseline.csproj" baseline
+publish "$work/empty-web/empty-web.csproj" empty
+publish "$bench/SessionBench/SessionBench.csproj" session -p:AegisApiProject="$work/bench-app/src/Api/Api.csproj"
+echo "built in $work/publish: ours (bench-app), baseline, empty, session"
+
+free_port() {
+  local candidate
+  for _ in $(seq 100); do
+    candidate=$((20000 + RANDOM % 40000))
+    (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null || { echo "$candidate"; return; }
+  done
+  fail "no free loopback port found"
+}
+
+running() { # PID: alive and not a zombie
+  local stat
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  [[ $stat != *") Z "* ]]
+}
+
+# serve NAME DLL: starts a published server from its folder (its content root, as in the Dockerfile) on 127.0.0.1
+# with a fresh database, in a process group of its own; waits at most 60 s for /health. Sets $port and $pid.
+serve() {
+  port=$(free_port)
+  rm -f "$work/$1.db"*
+  (cd "$work/publish/$1" && exec env ASPNETCORE_URLS="http://127.0.0.1:$port" ASPNETCORE_ENVIRONMENT=Production \
+    DATABASE_URL="sqlite:///$work/$1.db" setsid dotnet "$2") >"$work/$1.log" 2>&1 &
+  pid=$!
+  servers+=("$pid")
+  for _ in $(seq 600); do
+    curl -fs -o /dev/null --max-time 2 "http://127.0.0.1:$port/health" && return
+    running "$pid" || break
+    sleep 0.1
+  done
+  tail -n 40 "$work/$1.log" >&2
+  fail "$1 did not serve /health on port $port"
+}
+
+stop() { # SIGTERM to the server's group, SIGKILL after 10 s
+  kill -TERM -- "-$pid" 2>/dev/null || true
+  for _ in $(seq 100); do
+    running "$pid" || break
+    sleep 0.1
+  done
+  kill -KILL -- "-$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+
+# The first POST and GET on a fresh database, as status, Location and body: both servers must answer alike.
+probe() {
+  curl -s -w ' %{http_code} %header{location}\n' -H 'Content-Type: application/json' \
+    -d '{"name":"Probe","defenseRating":50}' "http://127.0.0.1:$port/shields"
+  curl -s -w ' %{http_code}\n' "http://127.0.0.1:$port/shields/1"
+  curl -s -o /dev/null -w '%{http_code}\n' "http://127.0.0.1:$port/shields/999999999"
+}
+
+# load SECONDS post | load SECONDS get MAX_ID: wrk for SECONDS, bounded by timeout; prints wrk's report and sets
+# $result to: requests/s p50-ms p99-ms non-2xx socket-errors requests.
+load() {
+  timeout $(($1 + 60)) wrk -t2 -c"$connections" -d"$1s" --timeout 10s -s "$bench/shields.lua" \
+    "http://127.0.0.1:$port" -- "${@:2}" >"$work/wrk.txt" 2>&1 || { cat "$work/wrk.txt" >&2; fail "wrk failed"; }
+  result=$(awk '$1 == "wrk-result" { print $2, $3, $4, $5, $6, $7 }' "$work/wrk.txt")
+  [ -n "$result" ] || { cat "$work/wrk.txt" >&2; fail "wrk printed no result"; }
+}
+
+# Seconds of CPU the server process has used so far (user + system), from /proc/PID/stat.
+clock_ticks=$(getconf CLK_TCK)
+cpu_seconds() { sed 's/^.*) //' "/proc/$1/stat" | awk -v hz="$clock_ticks" '{ printf "%.2f", ($12 + $13) / hz }'; }
+
+step "HTTP: POST /shields, then GET /shields/{id}; $connections connections, ${duration} s each after ${warmup} s of warm-up"
+# Both servers run side by side and take turns per scenario (generated, then baseline), so that each ratio compares
+# two measurements taken back to back: on a shared machine, other work would otherwise load one side more. The
+# server's CPU time per request is printed too; it depends far less than requests/s on what else the machine runs.
+declare -A http ports pids max_id
+for name in ours baseline; do
+  case $name in ours) dll=Api.dll ;; baseline) dll=Baseline.dll ;; esac
+  serve $name $dll
+  ports[$name]=$port pids[$name]=$pid
+  probe >"$work/$name.probe"
+done
+if ! diff "$work/ours.probe" "$work/baseline.probe"; then
+  fail "the generated service and the baseline answer the same requests differently (above: < generated, > baseline)"
+fi
+echo "both servers answered the probe requests identically: $(head -n1 "$work/ours.probe")"
+
+for scenario in POST GET; do
+  for name in ours baseline; do
+    port=${ports[$name]} pid=${pids[$name]}
+    if [ $scenario = POST ]; then args=(post); else args=(get "${max_id[$name]}"); fi
+    load "$warmup" "${args[@]}" # not counted: lets the JIT tier up and the pools fill
+    cpu_before=$(cpu_seconds "$pid")
+    load "$duration" "${args[@]}"
+    cpu_after=$(cpu_seconds "$pid")
+    grep -v '^wrk-result' "$work/wrk.txt"
+    read -r rps p50 p99 non2xx errors requests <<<"$result"
+    [ "$requests" -gt 0 ] || fail "$name $scenario: no request completed"
+    cpu=$(awk -v a="$cpu_before" -v b="$cpu_after" -v n="$requests" 'BEGIN { printf "%.0f", (b - a) * 1e6 / n }')
+    echo "$name $scenario: $rps requests/s, p50 $p50 ms, p99 $p99 ms, $non2xx non-2xx, $errors socket errors, server CPU $cpu µs per request"
+    if [ "$non2xx" -gt 0 ] || [ "$errors" -gt 0 ]; then
+      echo "WARNING: $name $scenario had $non2xx non-2xx responses and $errors socket errors; see $work/$name.log"
+    fi
+    http[$name.$scenario]="$rps $p50 $p99 $non2xx $cpu"
+    if [ $scenario = POST ]; then # ids 1..(successful POSTs) exist: the GET scenario reads those
+      max_id[$name]=$((requests - non2xx > 1 ? requests - non2xx : 1))
+    fi
+  done
+done
+for name in ours baseline; do
+  pid=${pids[$name]}
+  http[$name.rss]=$(awk '/^VmRSS:/ { printf "%.0f", $2 / 1024 }' "/proc/$pid/status")
+  echo "$name: resident memory after the HTTP scenarios ${http[$name.rss]} MiB"
+  stop
+done
+
+for scenario in POST GET; do
+  read -r rps p50 p99 non2xx cpu <<<"${http[ours.$scenario]}"
+  read -r base_rps base_p50 base_p99 base_non2xx base_cpu <<<"${http[baseline.$scenario]}"
+  if [ $scenario = POST ]; then path="/shields"; else path="/shields/{id}"; fi
+  ratio "$scenario $path throughput, generated vs raw baseline" "req/s" "$rps" "$base_rps" ">= 0.8"
+  ratio "$scenario $path p50 latency, generated vs raw baseline" ms "$p50" "$base_p50"
+  ratio "$scenario $path p99 latency, generated vs raw baseline" ms "$p99" "$base_p99"
+  ratio "$scenario $path server CPU per request, generated vs raw baseline" µs "$cpu" "$base_cpu"
+  figure "$scenario $path non-2xx responses, generated / raw baseline" "$non2xx" "$base_non2xx"
+done
+ratio "RSS after the HTTP scenarios, generated vs raw baseline" MiB "${http[ours.rss]}" "${http[baseline.rss]}"
+
+step "Session helper: DbSession.RunAsync against a bare DbContext + SaveChanges and raw Microsoft.Data.Sqlite (BenchmarkDotNet)"
+(cd "$work" && dotnet "$work/publish/session/SessionBench.dll" "${bdn_args[@]}" --artifacts "$work/bdn") | tee "$work/session.txt"
+declare -A micros kilobytes
+while read -r _ name mean bytes; do
+  micros[$name]=$mean
+  kilobytes[$name]=$(awk -v b="$bytes" 'BEGIN { printf "%.1f", b / 1024 }')
+done < <(grep '^session-result ' "$work/session.txt")
+[ ${#micros[@]} -eq 6 ] || fail "BenchmarkDotNet reported ${#micros[@]} of 6 benchmarks"
+for batch in "" 100; do
+  if [ -z "$batch" ]; then what="insert 1 per session"; else what="batch of 100 per session"; fi
+  ratio "$what: session helper vs bare SaveChanges" µs "${micros[Session$batch]}" "${micros[SaveChanges$batch]}" "<= 1.05"
+  ratio "$what: session helper vs bare SaveChanges, allocated" KB "${kilobytes[Session$batch]}" "${kilobytes[SaveChanges$batch]}"
+  ratio "$what: raw Microsoft.Data.Sqlite vs bare SaveChanges" µs "${micros[RawSqlite$batch]}" "${micros[SaveChanges$batch]}"
+done
+
+# hyperfine CSV columns: command,mean,stddev,median,user,system,min,max (seconds). Prints NAME's median in ms.
+median_ms() { awk -F, -v name="$2" '$1 == name { printf "%.0f", $4 * 1000 }' "$1"; }
+
+step "Template: dotnet new aegis --database against dotnet new webapi (--no-restore, a hive of its own; hyperfine)"
+# The target compares the templates alone, so both run with --no-update-check: for a template installed from a package
+# (aegis), the CLI also asks the package's feed whether a newer version exists; for the SDK's own (webapi) it never
+# does. The command as a user types it, update check included, is reported beside it.
+hyperfine -N --style basic --warmup 2 --runs "$runs" --export-csv "$work/new.csv" --prepare "rm -rf $work/new" \
+  -n "aegis" "dotnet new aegis -n bench-app --database --no-restore --no-update-check -o $work/new --debug:custom-hive $hive" \
+  -n "webapi" "dotnet new webapi -n bench-app --no-restore --no-update-check -o $work/new --debug:custom-hive $hive" \
+  -n "aegis-as-typed" "dotnet new aegis -n bench-app --database --no-restore -o $work/new --debug:custom-hive $hive"
+ratio "instantiate, dotnet new aegis --database vs dotnet new webapi (median)" ms \
+  "$(median_ms "$work/new.csv" aegis)" "$(median_ms "$work/new.csv" webapi)" "<= 1.1"
+ratio "instantiate with the CLI's update check, dotnet new aegis --database vs dotnet new webapi (median)" ms \
+  "$(median_ms "$work/new.csv" aegis-as-typed)" "$(median_ms "$work/new.csv" webapi)"
+
+step "Cold start: the generated service to its first /health 200 against an empty dotnet new web app to its first / 200"
+echo "(both published in Release, Production environment; the generated service starts on a fresh database each run)"
+port=$(free_port)
+ASPNETCORE_URLS="http://127.0.0.1:$port" ASPNETCORE_ENVIRONMENT=Production DATABASE_URL="sqlite:///$work/cold.db" \
+  hyperfine -N --style basic --warmup 1 --runs "$runs" --export-csv "$work/cold.csv" \
+  --prepare "rm -f $work/cold.db $work/cold.db-wal $work/cold.db-shm $work/cold.db.lock" \
+  -n "generated" "bash $bench/first-200.sh $work/publish/ours http://127.0.0.1:$port/health dotnet Api.dll" \
+  -n "empty" "bash $bench/first-200.sh $work/publish/empty http://127.0.0.1:$port/ dotnet empty-web.dll"
+ratio "cold start to first 200, generated service vs empty web app (median)" ms \
+  "$(median_ms "$work/cold.csv" generated)" "$(median_ms "$work/cold.csv" empty)" "<= 1.3"
+
+step "Summary ($mode run)"
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min)" >>"$work/machine.txt"
+sed 's/^/    /' "$work/machine.txt"
+echo
+cat "$summary"
