@@ -1,5 +1,8 @@
 using System.Data.Common;
+using System.Runtime.CompilerServices;
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore.Diagnostics;
+using SQLitePCL;
 
 namespace AegisApp.Api.Database;
 
@@ -19,17 +22,29 @@ internal sealed class SqliteConnectionSettings : DbConnectionInterceptor
 {
     private const string Pragmas = "PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 30000;";
 
+    // The settings stay with the native connection, which Microsoft.Data.Sqlite pools and reopens for many requests:
+    // apply them once per native connection, not on every open. An entry goes when its native connection is collected.
+    private static readonly ConditionalWeakTable<sqlite3, object> Configured = new();
+
     public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
     {
-        using var command = connection.CreateCommand();
-        command.CommandText = Pragmas;
-        command.ExecuteNonQuery();
+        if (IsNew(connection))
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = Pragmas;
+            command.ExecuteNonQuery();
+        }
     }
 
     public override async Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
     {
-        await using var command = connection.CreateCommand();
-        command.CommandText = Pragmas;
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        if (IsNew(connection))
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = Pragmas;
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
     }
+
+    private static bool IsNew(DbConnection connection) => Configured.TryAdd(((SqliteConnection)connection).Handle!, new object());
 }

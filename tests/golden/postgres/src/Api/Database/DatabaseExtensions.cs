@@ -13,8 +13,9 @@ public static class DatabaseExtensions
     {
         var connectionString = DatabaseUrl.ToNpgsqlConnectionString(builder.Configuration[DatabaseUrl.Key]);
 
-        // The factory serves DbSession and jobs; AddDbContextFactory also registers AppDbContext per request.
-        builder.Services.AddDbContextFactory<AppDbContext>(options => options
+        // The factory serves DbSession and jobs, and AppDbContext per request. Pooled: a context is reset and reused
+        // rather than built for every request, which more than doubles write throughput (bench/RESULTS.md).
+        builder.Services.AddPooledDbContextFactory<AppDbContext>(options => options
             .UseNpgsql(connectionString)
             .UseSnakeCaseNamingConvention());
         builder.Services.AddSingleton<DbSession>();
