@@ -1,7 +1,6 @@
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 #if (UsePostgres)
-using AegisApp.Api.Database;
 using Npgsql;
 #elif (UseDatabase)
 using Microsoft.Data.Sqlite;

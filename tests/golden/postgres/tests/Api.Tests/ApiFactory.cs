@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
-using my_project.Api.Database;
 using Npgsql;
 
 namespace my_project.Api.Tests;
