@@ -31,6 +31,7 @@ public sealed class SchedulerTests
         await scheduler.StopAsync(CancellationToken.None);
 
         var log = logger.Collector.GetSnapshot();
+        Assert.Equal("Scheduler started with 2 job(s): counting, failing.", log[0].Message);
         Assert.Contains(log, r => r.Level == LogLevel.Error && r.Message.StartsWith("Job failing failed") && r.Exception is TimeoutException);
         Assert.Contains(log, r => r.Level == LogLevel.Information && r.Message.StartsWith("Job counting succeeded in"));
         Assert.Contains(log, r => r.Message == "Job counting next runs at 2026-01-02 03:00:00Z.");

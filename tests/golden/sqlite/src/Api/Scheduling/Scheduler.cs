@@ -9,8 +9,12 @@ namespace my_project.Api.Scheduling;
 /// </summary>
 internal sealed partial class Scheduler(IEnumerable<IScheduledJob> jobs, TimeProvider time, ILogger<Scheduler> logger) : BackgroundService
 {
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        Task.WhenAll(jobs.Select(job => RunOnScheduleAsync(job, stoppingToken)));
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var names = jobs.Select(job => job.Name).ToList();
+        LogJobs(names.Count, names.Count == 0 ? "none (register an IScheduledJob singleton to add one)" : string.Join(", ", names));
+        return Task.WhenAll(jobs.Select(job => RunOnScheduleAsync(job, stoppingToken)));
+    }
 
     /// <summary>Runs <paramref name="job"/> once now, logging its outcome; returns whether it succeeded.</summary>
     public async Task<bool> RunOnceAsync(IScheduledJob job, CancellationToken cancellationToken)
@@ -58,6 +62,9 @@ internal sealed partial class Scheduler(IEnumerable<IScheduledJob> jobs, TimePro
             await RunOnceAsync(job, stoppingToken);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Scheduler started with {Count} job(s): {Names}.")]
+    private partial void LogJobs(int count, string names);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {Job} next runs at {Next:u}.")]
     private partial void LogNextRun(string job, DateTimeOffset next);
