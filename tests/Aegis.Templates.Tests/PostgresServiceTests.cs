@@ -46,7 +46,7 @@ public sealed class PostgresServiceTests(TemplatePack pack)
     {
         var (project, server) = (await pack.BuiltAsync(Postgres), await pack.PostgresAsync());
         var url = server.UrlOf(NewDatabaseName());
-        var dll = Path.Combine(project, "src/Api/bin/Debug/net10.0/Api.dll");
+        var dll = TemplatePack.ApiDll(project);
         var environment = new Dictionary<string, string?> { ["DATABASE_URL"] = url, ["ASPNETCORE_URLS"] = null };
 
         var starting = Enumerable.Range(0, 2).Select(_ => RunningService.StartAsync(project, "dotnet", [dll], environment)).ToArray();
@@ -73,27 +73,23 @@ public sealed class PostgresServiceTests(TemplatePack pack)
     [Fact]
     public async Task A_bad_database_url_stops_startup_with_one_clear_line_that_never_shows_the_password()
     {
-        var (project, server) = (await pack.BuiltAsync(Postgres), await pack.PostgresAsync());
-        var dll = Path.Combine(project, "src/Api/bin/Debug/net10.0/Api.dll");
-        var unused = new UriBuilder(server.Url) { Port = 1 }.Uri;
+        var project = await pack.BuiltAsync(Postgres);
         (string Url, string Problem)[] badUrls =
         [
             ("", "it is empty"),
             ("sqlite:///data/app.db", "the scheme 'sqlite' is not supported"),
             ("postgresql://aegis:hunter2@localhost", "a host and a database name"),
             ("postgresql://aegis:hunter2@localhost/app?sslmode=sometimes", "'sslmode' is not a connection option"),
-            ($"postgresql://aegis:hunter2@127.0.0.1:1/app", "cannot be used"),
+            ("postgresql://aegis:hunter2@127.0.0.1:1/app", "cannot be used"), // nothing listens on port 1
         ];
 
         foreach (var (url, problem) in badUrls)
         {
-            var result = await Shell.RunAsync("dotnet", [dll], project, new Dictionary<string, string?> { ["DATABASE_URL"] = url }, timeout: TimeSpan.FromMinutes(1), check: false);
+            var (line, output) = await RunningService.RefusedStartAsync(project, url);
 
-            Assert.True(result.ExitCode == 1, $"DATABASE_URL={url}: {result}");
-            var line = Assert.Single(result.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries));
             Assert.Contains(problem, line);
             Assert.Contains("DATABASE_URL", line);
-            Assert.DoesNotContain("hunter2", result.Output);
+            Assert.DoesNotContain("hunter2", output);
         }
     }
 

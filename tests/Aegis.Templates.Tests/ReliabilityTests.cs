@@ -163,7 +163,7 @@ public sealed class ReliabilityTests(TemplatePack pack, ITestOutputHelper output
     }
 
     private static Task<RunningService> StartAsync(string project, Dictionary<string, string?> environment) =>
-        RunningService.StartAsync(project, "dotnet", [Path.Combine(project, "src/Api/bin/Debug/net10.0/Api.dll")], environment);
+        RunningService.StartAsync(project, "dotnet", [TemplatePack.ApiDll(project)], environment);
 
     private static async Task<string> SqliteAsync(string database, string sql) =>
         (await Shell.RunAsync("sqlite3", [database, sql], "/")).StandardOutput.Trim();

@@ -131,7 +131,7 @@ public sealed class SqliteServiceTests(TemplatePack pack)
     {
         var project = await ProjectAsync();
         var elsewhere = pack.NewFolder("cwd");
-        var dll = Path.Combine(project, "src/Api/bin/Debug/net10.0/Api.dll");
+        var dll = TemplatePack.ApiDll(project);
         (string Folder, string Program, string[] Arguments)[] launchers =
         [
             (Path.Combine(project, "src/Api"), "dotnet", ["run", "--no-build"]),
@@ -156,7 +156,6 @@ public sealed class SqliteServiceTests(TemplatePack pack)
     public async Task A_bad_database_url_stops_startup_with_one_clear_line_and_creates_nothing()
     {
         var project = await ProjectAsync();
-        var dll = Path.Combine(project, "src/Api/bin/Debug/net10.0/Api.dll");
         var scratch = pack.NewFolder("bad-url");
         Directory.CreateDirectory(Path.Combine(scratch, "folder.db"));
         File.WriteAllText(Path.Combine(scratch, "a-file"), "not a folder");
@@ -176,14 +175,12 @@ public sealed class SqliteServiceTests(TemplatePack pack)
 
         foreach (var (url, problem) in badUrls)
         {
-            var result = await Shell.RunAsync("dotnet", [dll], project, new Dictionary<string, string?> { ["DATABASE_URL"] = url }, timeout: TimeSpan.FromMinutes(1), check: false);
+            var (line, output) = await RunningService.RefusedStartAsync(project, url);
 
-            Assert.True(result.ExitCode == 1, $"DATABASE_URL={url}: {result}");
-            var line = Assert.Single(result.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries));
             Assert.StartsWith("DATABASE_URL '", line);
             Assert.Contains(problem, line);
             Assert.Contains("sqlite:///data/app.db", line);
-            Assert.DoesNotContain("hunter2", result.Output);
+            Assert.DoesNotContain("hunter2", output);
         }
 
         Assert.Equal(before, GoldenTree.Files(project).Concat(GoldenTree.Files(scratch)).ToHashSet());

@@ -1,6 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
-
 namespace Aegis.Templates.Tests.Infrastructure;
 
 /// <summary>
@@ -13,6 +10,9 @@ public sealed class PostgresServer : IAsyncDisposable
 {
     private readonly string? folder;
     private readonly string? binaries;
+
+    // PostgreSQL refuses to run as root: then its programs run as the postgres user.
+    private static bool AsRoot => System.Environment.UserName == "root";
 
     private PostgresServer(string url, string? folder = null, string? binaries = null)
     {
@@ -38,13 +38,12 @@ public sealed class PostgresServer : IAsyncDisposable
             "The PostgreSQL tests need a server: install Debian's postgresql package (apt-get install postgresql), " +
             "or set TEST_DATABASE_URL to a superuser's URL on an existing server.");
         var folder = Directory.CreateTempSubdirectory("aegis-postgres-").FullName;
-        var asRoot = System.Environment.UserName == "root";
-        if (asRoot)
+        if (AsRoot)
         {
             await Shell.RunAsync("chown", ["postgres:postgres", folder], folder);
         }
 
-        var port = FreePort();
+        var port = RunningService.FreePort();
         var server = new PostgresServer($"postgresql://postgres@127.0.0.1:{port}/postgres", folder, binaries);
         await server.RunAsync("initdb", "-D", Path.Combine(folder, "data"), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync");
         await server.RunAsync("pg_ctl", "-D", Path.Combine(folder, "data"), "-l", Path.Combine(folder, "server.log"), "-w", "-t", "60",
@@ -66,7 +65,7 @@ public sealed class PostgresServer : IAsyncDisposable
     private Task<ShellResult> RunAsync(string program, params string[] arguments)
     {
         var path = Path.Combine(binaries!, program);
-        return System.Environment.UserName == "root"
+        return AsRoot
             ? Shell.RunAsync("runuser", ["-u", "postgres", "--", path, .. arguments], folder!, timeout: TimeSpan.FromMinutes(2))
             : Shell.RunAsync(path, arguments, folder!, timeout: TimeSpan.FromMinutes(2));
     }
@@ -80,11 +79,4 @@ public sealed class PostgresServer : IAsyncDisposable
                 .OrderByDescending(bin => int.TryParse(Path.GetFileName(Path.GetDirectoryName(bin)), out var major) ? major : 0)
                 .FirstOrDefault()
             : null;
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

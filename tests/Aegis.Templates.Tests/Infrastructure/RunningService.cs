@@ -143,7 +143,22 @@ public sealed class RunningService : IAsyncDisposable
         }
     }
 
-    private static int FreePort()
+    /// <summary>
+    /// Runs the built service of <paramref name="project"/> with <c>DATABASE_URL</c> = <paramref name="databaseUrl"/>
+    /// and asserts that it refuses to start: exit code 1 and exactly one line on stderr, which is returned with the
+    /// whole output.
+    /// </summary>
+    public static async Task<(string Line, string Output)> RefusedStartAsync(string project, string databaseUrl)
+    {
+        var result = await Shell.RunAsync("dotnet", [TemplatePack.ApiDll(project)], project,
+            new Dictionary<string, string?> { ["DATABASE_URL"] = databaseUrl }, timeout: TimeSpan.FromMinutes(1), check: false);
+
+        Assert.True(result.ExitCode == 1, $"DATABASE_URL={databaseUrl}: {result}");
+        return (Assert.Single(result.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries)), result.Output);
+    }
+
+    /// <summary>A loopback port nothing listens on right now.</summary>
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

@@ -64,6 +64,9 @@ public sealed class TemplatePack : IAsyncLifetime
     public string NewFolder(string prefix) =>
         Directory.CreateDirectory(Path.Combine(WorkRoot, $"{prefix}-{Interlocked.Increment(ref folders)}")).FullName;
 
+    /// <summary>The service's dll in a project built by <see cref="BuiltAsync"/>.</summary>
+    public static string ApiDll(string project) => Path.Combine(project, "src/Api/bin/Debug/net10.0/Api.dll");
+
     /// <summary>The project for <paramref name="options"/>, generated and built with warnings as errors once per run.</summary>
     public Task<string> BuiltAsync(params string[] options) =>
         builtProjects.GetOrAdd(string.Join(' ', options), _ => new Lazy<Task<string>>(async () =>
