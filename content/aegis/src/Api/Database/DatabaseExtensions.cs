@@ -28,27 +28,26 @@ public static class DatabaseExtensions
     {
 #if (UsePostgres)
         var connectionString = DatabaseUrl.ToNpgsqlConnectionString(builder.Configuration[DatabaseUrl.Key]);
-
-        // The factory serves DbSession and jobs, and AppDbContext per request. Pooled: a context is reset and reused
-        // rather than built for every request, which more than doubles write throughput (bench/RESULTS.md).
-        builder.Services.AddPooledDbContextFactory<AppDbContext>(options => options
-            .UseNpgsql(connectionString)
-            .UseSnakeCaseNamingConvention());
-        builder.Services.AddSingleton<DbSession>();
-        builder.Services.AddHostedService<DatabaseStartup>();
 #else
         var database = SqliteDatabase.FromUrl(builder.Configuration[DatabaseUrl.Key], ProjectRoot.Path);
         builder.Services.AddSingleton(database);
+#endif
 
         // The factory serves DbSession and jobs, and AppDbContext per request. Pooled: a context is reset and reused
         // rather than built for every request, which more than doubles write throughput (bench/RESULTS.md).
         builder.Services.AddPooledDbContextFactory<AppDbContext>(options => options
+#if (UsePostgres)
+            .UseNpgsql(connectionString)
+            .UseSnakeCaseNamingConvention());
+#else
             .UseSqlite(database.ConnectionString)
             .UseSnakeCaseNamingConvention()
             .AddInterceptors(new SqliteConnectionSettings()));
         builder.Services.AddSingleton<WriteGate>();
+#endif
         builder.Services.AddSingleton<DbSession>();
         builder.Services.AddHostedService<DatabaseStartup>();
+#if (!UsePostgres)
 
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(BackupOptions.FromConfiguration(builder.Configuration));

@@ -7,7 +7,8 @@ using SQLitePCL;
 namespace AegisApp.Api.Database;
 
 /// <summary>
-/// SQLite settings that belong to a connection rather than to the file, applied whenever EF Core opens one.
+/// SQLite settings that belong to a connection rather than to the file, applied the first time EF Core opens each
+/// native connection.
 /// <list type="bullet">
 /// <item><c>synchronous = NORMAL</c>: under WAL a commit survives an application crash and only the last commits can
 /// be lost on power failure, for a fraction of FULL's cost (one fsync per checkpoint instead of per commit).</item>
