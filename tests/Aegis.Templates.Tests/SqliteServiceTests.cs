@@ -198,8 +198,9 @@ public sealed class SqliteServiceTests(TemplatePack pack)
         Assert.Contains("usage: make migration name=AddSword", usage.StandardError);
 
         await Shell.RunAsync("make", ["migration", "name=Probe"], project, timeout: TimeSpan.FromMinutes(5));
-        var probe = Assert.Single(Directory.GetFiles(Path.Combine(project, "src/Api/Database/Migrations"), "*_Probe.cs"));
+        var probe = Assert.Single(Directory.GetFiles(Path.Combine(project, "src/Api/Database/Sqlite/Migrations"), "*_Probe.cs"));
         var code = await File.ReadAllTextAsync(probe);
+        Assert.Contains("namespace my_project.Api.Database.Migrations", code); // beside the shipped ones
         Assert.Matches(@"void Up\(MigrationBuilder migrationBuilder\)\s*\{\s*\}", code);
         Assert.Matches(@"void Down\(MigrationBuilder migrationBuilder\)\s*\{\s*\}", code);
     }

@@ -1,8 +1,6 @@
-#if (UseDatabase)
-using AegisApp.Api.Database;
-#endif
 using AegisApp.Api.Infrastructure;
 #if (UseDatabase)
+using AegisApp.Api.Database;
 using AegisApp.Api.Scheduling;
 #endif
 
@@ -19,9 +17,10 @@ try
     var app = builder.Build();
 
     app.MapServiceDefaults();
-#if (UseDatabase)
-    app.MapShields();
-#endif
+    if (app.Configuration.GetAppRole().ServesApi())
+    {
+        app.MapEndpoints(); // every class that implements IEndpoints, each in its feature's folder
+    }
 
     app.Run();
     return 0;

@@ -1,84 +1,33 @@
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
-#if (UsePostgres)
-using Npgsql;
-#elif (UseDatabase)
-using Microsoft.Data.Sqlite;
-#endif
 
 namespace AegisApp.Api.Tests;
 
-#if (UsePostgres)
 /// <summary>
-/// The real service in memory, in the Testing environment, on a database of its own on the server named by
-/// <c>TEST_DATABASE_URL</c> (the service creates it; disposing drops it): each test class that uses it as a fixture
-/// sees only its own rows.
+/// The real service in memory, in the Testing environment. With a database, each factory has a database of its own
+/// (see the provider's part of this class under Database/), so a test class that uses it as a fixture sees only its
+/// own rows.
 /// </summary>
-#elif (UseDatabase)
-/// <summary>
-/// The real service in memory, in the Testing environment, on its own SQLite file in a temporary folder (never
-/// data/app.db): each test class that uses it as a fixture sees only its own rows.
-/// </summary>
-#else
-/// <summary>The real service in memory, in the Testing environment.</summary>
-#endif
-public sealed class ApiFactory : WebApplicationFactory<Program>
+public sealed partial class ApiFactory : WebApplicationFactory<Program>
 {
-#if (UsePostgres)
-    private readonly string serverUrl = TestServer.Url
-        ?? throw new InvalidOperationException($"{TestServer.Key} is not set, so there is no PostgreSQL server to test against: {TestServer.Hint}.");
-
-    private readonly string databaseName = $"test_{Guid.NewGuid():N}";
-
-    /// <summary><c>DATABASE_URL</c> of this factory's database.</summary>
-    public string DatabaseUrl => new UriBuilder(serverUrl) { Path = "/" + databaseName }.Uri.AbsoluteUri;
-
-    public string ConnectionString => Api.Database.DatabaseUrl.ToNpgsqlConnectionString(DatabaseUrl);
-
     /// <summary>This factory's service with one more setting, on the same database.</summary>
     public WebApplicationFactory<Program> WithSetting(string key, string value) =>
         WithWebHostBuilder(builder => builder.UseSetting(key, value));
 
-#elif (UseDatabase)
-    private readonly string folder = Directory.CreateTempSubdirectory("api-tests-").FullName;
-
-    public string DatabaseFile => Path.Combine(folder, "test.db");
-
-    /// <summary>This factory's service with one more setting, on the same database file.</summary>
-    public WebApplicationFactory<Program> WithSetting(string key, string value) =>
-        WithWebHostBuilder(builder => builder.UseSetting(key, value));
-
-#endif
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
-#if (UsePostgres)
-        builder.UseSetting("DATABASE_URL", DatabaseUrl);
-#elif (UseDatabase)
-        builder.UseSetting("DATABASE_URL", $"sqlite:///{DatabaseFile}");
-#endif
+        UseOwnDatabase(builder);
     }
-#if (UsePostgres)
 
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);
-        NpgsqlConnection.ClearAllPools();
-        using var server = new NpgsqlConnection(Api.Database.DatabaseUrl.ToNpgsqlConnectionString(serverUrl));
-        server.Open();
-        using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{databaseName}\" WITH (FORCE)", server);
-        drop.ExecuteNonQuery(); // safe to run twice: Dispose runs for Dispose() and again for DisposeAsync()
+        DeleteOwnDatabase(); // runs once for Dispose() and again for DisposeAsync(), so it must be safe twice
     }
-#elif (UseDatabase)
 
-    protected override void Dispose(bool disposing)
-    {
-        base.Dispose(disposing);
-        SqliteConnection.ClearAllPools();
-        if (Directory.Exists(folder)) // Dispose runs once for Dispose() and again for DisposeAsync()
-        {
-            Directory.Delete(folder, recursive: true);
-        }
-    }
-#endif
+    // Implemented by the database provider's part of this class; without a database they compile to nothing.
+    partial void UseOwnDatabase(IWebHostBuilder builder);
+
+    partial void DeleteOwnDatabase();
 }

@@ -2,11 +2,12 @@ using Microsoft.EntityFrameworkCore;
 
 namespace AegisApp.Api.Database;
 
-/// <summary>The tables of this service. Mapping lives in the <c>IEntityTypeConfiguration</c> classes beside it.</summary>
+/// <summary>
+/// The service's tables: every entity with an <c>IEntityTypeConfiguration</c> in this project, so a feature folder
+/// maps its own entities and this class never changes.
+/// </summary>
 public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : DbContext(options)
 {
-    public DbSet<Shield> Shields => Set<Shield>();
-
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(AppDbContext).Assembly);
 }

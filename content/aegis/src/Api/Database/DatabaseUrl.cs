@@ -1,141 +1,24 @@
 using System.Text.RegularExpressions;
 using AegisApp.Api.Infrastructure;
-#if (UsePostgres)
-using Npgsql;
-#endif
 
 namespace AegisApp.Api.Database;
 
-#if (UsePostgres)
 /// <summary>
-/// Reads <c>DATABASE_URL</c>, the database's one setting, in aegis-stack's form:
-/// <c>postgresql://user:password@host:5432/database?sslmode=require</c> (<c>postgres://</c> too).
+/// <c>DATABASE_URL</c>, the database's one setting: a URL such as <c>sqlite:///data/app.db</c> or
+/// <c>postgresql://user:password@host:5432/app</c>, read by the provider's own parser.
 /// </summary>
-#else
-/// <summary>
-/// Reads <c>DATABASE_URL</c>, the database's one setting, in aegis-stack's form: <c>sqlite:///data/app.db</c> is
-/// relative to the project root (three slashes), <c>sqlite:////var/lib/app/app.db</c> is absolute (four).
-/// </summary>
-#endif
 public static partial class DatabaseUrl
 {
     public const string Key = "DATABASE_URL";
-#if (UsePostgres)
-
-    /// <summary>The server of <c>docker compose up -d postgres</c>, with the compose file's development credentials.</summary>
-    public const string Default = "postgresql://aegis:aegis@localhost:5432/aegis_database_name";
-
-    private const string Examples = $"e.g. {Default} or postgresql://user:password@db.example.com:5432/app?sslmode=require";
 
     /// <summary>
-    /// The Npgsql connection string for <paramref name="url"/>; unset means <see cref="Default"/>. User and password
-    /// may be percent-encoded; query options are Npgsql's connection string keywords or libpq's names for them
-    /// (<c>sslmode</c>, <c>application_name</c>, …).
+    /// The error for <paramref name="url"/>, which has <paramref name="problem"/>: it names the setting, never a
+    /// password, and gives <paramref name="examples"/> of a valid value and the default.
     /// </summary>
-    /// <exception cref="StartupException">The URL is malformed or not a PostgreSQL URL; the message says how to fix it.</exception>
-    public static string ToNpgsqlConnectionString(string? url)
-    {
-        url ??= Default;
-        if (string.IsNullOrWhiteSpace(url))
-        {
-            throw Invalid(url, "it is empty");
-        }
+    internal static StartupException Invalid(string url, string problem, string examples, string defaultUrl) => new(
+        $"{Key} '{Redact(url)}' is not valid: {problem}. Set it to {examples}, or leave it unset for {defaultUrl}.");
 
-        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || !url.Contains("://", StringComparison.Ordinal))
-        {
-            throw Invalid(url, "it is not a URL of the form postgresql://user:password@host:5432/database");
-        }
-
-        if (uri.Scheme is not ("postgresql" or "postgres"))
-        {
-            throw Invalid(url, $"the scheme '{uri.Scheme}' is not supported; this project's database is PostgreSQL");
-        }
-
-        var database = Uri.UnescapeDataString(uri.AbsolutePath.TrimStart('/'));
-        if (uri.IdnHost is "" || database is "" || database.Contains('/'))
-        {
-            throw Invalid(url, "it needs a host and a database name: postgresql://user:password@host:5432/database");
-        }
-
-        var userInfo = uri.UserInfo.Split(':', 2);
-        var connection = new NpgsqlConnectionStringBuilder
-        {
-            Host = uri.IdnHost,
-            Port = uri.Port > 0 ? uri.Port : 5432,
-            Database = database,
-            Username = userInfo[0] is "" ? null : Uri.UnescapeDataString(userInfo[0]),
-            Password = userInfo.Length > 1 ? Uri.UnescapeDataString(userInfo[1]) : null,
-        };
-        foreach (var option in uri.Query.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries))
-        {
-            var (key, value) = option.Split('=', 2) switch
-            {
-                [var k, var v] => (Uri.UnescapeDataString(k), Uri.UnescapeDataString(v)),
-                [var k] => (Uri.UnescapeDataString(k), ""),
-                _ => ("", ""),
-            };
-            try
-            {
-                connection[key.Replace("_", "", StringComparison.Ordinal)] = value; // libpq's sslmode is Npgsql's SslMode
-            }
-            catch (Exception e) when (e is ArgumentException or FormatException or InvalidCastException)
-            {
-                // Neither the value nor Npgsql's message is echoed: the option may be a password.
-                throw Invalid(url, $"'{key}' is not a connection option Npgsql knows, or its value is not valid for it");
-            }
-        }
-
-        return connection.ConnectionString;
-    }
-#else
-    public const string Default = "sqlite:///data/app.db";
-
-    private const string Examples = $"e.g. {Default} (relative to the project root) or sqlite:////var/lib/app/app.db (absolute)";
-
-    /// <summary>The full path of the SQLite file that <paramref name="url"/> names; unset means <see cref="Default"/>.</summary>
-    /// <exception cref="StartupException">The URL is malformed or not a SQLite URL; the message says how to fix it.</exception>
-    public static string ToSqliteFile(string? url, string projectRoot)
-    {
-        url ??= Default;
-        if (string.IsNullOrWhiteSpace(url))
-        {
-            throw Invalid(url, "it is empty");
-        }
-
-        var schemeEnd = url.IndexOf("://", StringComparison.Ordinal);
-        if (schemeEnd <= 0)
-        {
-            throw Invalid(url, "it is not a URL of the form scheme:///path");
-        }
-
-        var scheme = url[..schemeEnd];
-        if (!scheme.Equals("sqlite", StringComparison.OrdinalIgnoreCase))
-        {
-            throw Invalid(url, $"the scheme '{scheme}' is not supported; this project's database is SQLite");
-        }
-
-        // What follows "sqlite://" is "/" + the path, so a relative path has three slashes and an absolute one four.
-        var path = url[(schemeEnd + 3)..];
-        if (path is "" or "/" || path.EndsWith('/'))
-        {
-            throw Invalid(url, "it names no database file");
-        }
-
-        if (!path.StartsWith('/'))
-        {
-            throw Invalid(url, "it needs three slashes before a relative path and four before an absolute one");
-        }
-
-        path = path[1..];
-        return Path.GetFullPath(Path.IsPathRooted(path) ? path : Path.Combine(projectRoot, path));
-    }
-#endif
-
-    /// <summary>The error for a <c>DATABASE_URL</c> with <paramref name="problem"/>, with an example of a valid value.</summary>
-    internal static StartupException Invalid(string url, string problem) => new(
-        $"{Key} '{Redact(url)}' is not valid: {problem}. Set it to {Examples}, or leave it unset for {Default}.");
-
-    // Never echo a password: scheme://user:secret@host → scheme://user:***@host, and ?password=secret → ?password=***.
+    // scheme://user:secret@host → scheme://user:***@host, and ?password=secret → ?password=***.
     private static string Redact(string url) => QueryPassword().Replace(Password().Replace(url, "$1***@"), "$1***");
 
     [GeneratedRegex("(://[^/@:]*:)[^/@]*@")]

@@ -3,9 +3,8 @@ using Microsoft.EntityFrameworkCore;
 namespace AegisApp.Api.Database;
 
 /// <summary>
-/// The C# <c>with db_session() as session:</c>. The work runs in a callback: when it returns, its changes are saved
-/// and committed; when it throws, nothing is written and the exception propagates unchanged; the context is always
-/// disposed.
+/// A unit of work in a callback: when the callback returns, its changes are saved and committed; when it throws,
+/// nothing is written and the exception propagates unchanged; the context is always disposed.
 /// </summary>
 /// <remarks>
 /// A callback, not a <c>using</c> block, because <c>Dispose</c> cannot tell reliably whether its block was left by an
@@ -13,22 +12,15 @@ namespace AegisApp.Api.Database;
 /// A session opened inside another one on the same async flow (or inside a write endpoint) joins it: one context, one
 /// transaction, committed once by the outermost unit. If a joined session throws, the whole unit is rolled back, even
 /// when the outer callback catches the exception (as with <c>TransactionScope</c>). Sessions one after another are
-#if (UsePostgres)
-/// independent units.
+/// independent units. A committing unit first waits for the provider's write turn (SQLite has one writer at a time).
 /// </remarks>
-public sealed class DbSession(IDbContextFactory<AppDbContext> contextFactory)
+public sealed class DbSession(IDbContextFactory<AppDbContext> contextFactory, IDatabaseProvider provider)
 {
-#else
-/// independent units. Units that write queue on the <see cref="WriteGate"/>, since SQLite has one writer at a time.
-/// </remarks>
-public sealed class DbSession(IDbContextFactory<AppDbContext> contextFactory, WriteGate writeGate)
-{
-#endif
     private static readonly AsyncLocal<Unit?> Current = new();
 
     /// <param name="autoCommit">
     /// <c>false</c> commits only what the callback saves itself with <c>SaveChangesAsync</c> (each call is one atomic
-    /// commit); unsaved changes are discarded when it returns. The seed's <c>autocommit=False</c>.
+    /// commit); unsaved changes are discarded when it returns.
     /// </param>
     public async Task<T> RunAsync<T>(Func<AppDbContext, Task<T>> work, bool autoCommit = true, CancellationToken cancellationToken = default)
     {
@@ -66,9 +58,7 @@ public sealed class DbSession(IDbContextFactory<AppDbContext> contextFactory, Wr
                 return work(db);
             }
 
-#if (!UsePostgres)
-            using var writing = writeGate.Enter();
-#endif
+            using var writing = provider.EnterWrite();
             using var transaction = db.Database.BeginTransaction();
             var result = work(db);
             unit.ThrowIfJoinedSessionFailed();
@@ -93,9 +83,7 @@ public sealed class DbSession(IDbContextFactory<AppDbContext> contextFactory, Wr
     internal async Task<T> RunUnitAsync<T>(AppDbContext db, Func<AppDbContext, Task<T>> work, Func<T, bool> commitIf, CancellationToken cancellationToken)
     {
         var unit = Current.Value = new Unit(db);
-#if (!UsePostgres)
-        using var writing = await writeGate.EnterAsync(cancellationToken);
-#endif
+        using var writing = await provider.EnterWriteAsync(cancellationToken);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var result = await work(db);
         unit.ThrowIfJoinedSessionFailed();

@@ -1,3 +1,4 @@
+using AegisApp.Api.Infrastructure;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace AegisApp.Api.Scheduling;

@@ -1,9 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using AegisApp.Api.Database;
-#if (!UsePostgres)
-using Microsoft.Data.Sqlite;
-#endif
+using AegisApp.Api.Shields;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
@@ -30,7 +28,7 @@ public sealed class ConcurrencyTests(ApiFactory factory, ITestOutputHelper outpu
         {
             try
             {
-                await session.RunAsync(db => db.Shields.Add(new Shield { Name = $"{prefix}-{writer}-{i}" }));
+                await session.RunAsync(db => db.Set<Shield>().Add(new Shield { Name = $"{prefix}-{writer}-{i}" }));
             }
             catch (Exception e)
             {
@@ -41,8 +39,8 @@ public sealed class ConcurrencyTests(ApiFactory factory, ITestOutputHelper outpu
         output.WriteLine($"{Writers}x{sessionsPerWriter} sessions in {clock.Elapsed.TotalSeconds:0.0} s, {errors.Count} errors");
         Assert.Empty(errors);
         Assert.Equal(Writers * sessionsPerWriter, await CountAsync(prefix));
-#if (!UsePostgres)
-        Assert.Equal("ok", await IntegrityCheckAsync());
+#if (UseSqlite)
+        Assert.Equal("ok", await factory.IntegrityCheckAsync());
 #endif
     }
 
@@ -54,7 +52,7 @@ public sealed class ConcurrencyTests(ApiFactory factory, ITestOutputHelper outpu
         var readErrors = new ConcurrentBag<Exception>();
         using var stop = new CancellationTokenSource(Limit);
 
-        var writers = RunWritersAsync((writer, i) => session.RunAsync(db => db.Shields.Add(new Shield { Name = $"{prefix}-{writer}-{i}" })), 100);
+        var writers = RunWritersAsync((writer, i) => session.RunAsync(db => db.Set<Shield>().Add(new Shield { Name = $"{prefix}-{writer}-{i}" })), 100);
         var readers = Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
         {
             while (!writers.IsCompleted && !stop.IsCancellationRequested)
@@ -92,7 +90,7 @@ public sealed class ConcurrencyTests(ApiFactory factory, ITestOutputHelper outpu
             {
                 await session.RunAsync(async db =>
                 {
-                    db.Shields.Add(new Shield { Name = $"{prefix}-{writer}-{i}" });
+                    db.Set<Shield>().Add(new Shield { Name = $"{prefix}-{writer}-{i}" });
                     await db.SaveChangesAsync();
                     if (fails)
                     {
@@ -108,8 +106,8 @@ public sealed class ConcurrencyTests(ApiFactory factory, ITestOutputHelper outpu
 
         Assert.Equal(Writers * sessionsPerWriter / 4, thrown);
         Assert.Equal(Writers * sessionsPerWriter * 3 / 4, await CountAsync(prefix));
-#if (!UsePostgres)
-        Assert.Equal("ok", await IntegrityCheckAsync());
+#if (UseSqlite)
+        Assert.Equal("ok", await factory.IntegrityCheckAsync());
 #endif
     }
 
@@ -128,16 +126,6 @@ public sealed class ConcurrencyTests(ApiFactory factory, ITestOutputHelper outpu
     private async Task<int> CountAsync(string prefix)
     {
         await using var db = await factory.Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContextAsync();
-        return await db.Shields.CountAsync(s => s.Name.StartsWith(prefix));
+        return await db.Set<Shield>().CountAsync(s => s.Name.StartsWith(prefix));
     }
-#if (!UsePostgres)
-
-    private async Task<string?> IntegrityCheckAsync()
-    {
-        await using var connection = new SqliteConnection($"Data Source={factory.DatabaseFile}");
-        await connection.OpenAsync();
-        await using var command = new SqliteCommand("PRAGMA integrity_check;", connection);
-        return (string?)await command.ExecuteScalarAsync();
-    }
-#endif
 }

@@ -1,4 +1,5 @@
 using AegisApp.Api.Database;
+using AegisApp.Api.Shields;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
@@ -28,7 +29,7 @@ public sealed class UnitOfWorkFilterTests(ApiFactory factory) : IClassFixture<Ap
 
         await RunHandlerAsync(async db =>
         {
-            db.Shields.Add(new Shield { Name = name });
+            db.Set<Shield>().Add(new Shield { Name = name });
             await db.SaveChangesAsync(); // saved inside the request's transaction, as POST does for its id
             return TypedResults.StatusCode(status);
         });
@@ -43,7 +44,7 @@ public sealed class UnitOfWorkFilterTests(ApiFactory factory) : IClassFixture<Ap
 
         await RunHandlerAsync(db =>
         {
-            db.Shields.Add(new Shield { Name = name });
+            db.Set<Shield>().Add(new Shield { Name = name });
             return Task.FromResult<object?>(TypedResults.NoContent());
         });
 
@@ -57,7 +58,7 @@ public sealed class UnitOfWorkFilterTests(ApiFactory factory) : IClassFixture<Ap
 
         await Assert.ThrowsAsync<TimeoutException>(() => RunHandlerAsync(async db =>
         {
-            db.Shields.Add(new Shield { Name = name });
+            db.Set<Shield>().Add(new Shield { Name = name });
             await db.SaveChangesAsync();
             throw new TimeoutException();
         }));
@@ -78,7 +79,7 @@ public sealed class UnitOfWorkFilterTests(ApiFactory factory) : IClassFixture<Ap
             await session.RunAsync(joined =>
             {
                 Assert.Same(db, joined);
-                joined.Shields.Add(new Shield { Name = name });
+                joined.Set<Shield>().Add(new Shield { Name = name });
             });
             return TypedResults.StatusCode(status);
         });
@@ -98,6 +99,6 @@ public sealed class UnitOfWorkFilterTests(ApiFactory factory) : IClassFixture<Ap
     private async Task<bool> ExistsAsync(string name)
     {
         await using var db = await factory.Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContextAsync();
-        return await db.Shields.AnyAsync(s => s.Name == name);
+        return await db.Set<Shield>().AnyAsync(s => s.Name == name);
     }
 }

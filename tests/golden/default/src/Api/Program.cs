@@ -9,6 +9,10 @@ try
     var app = builder.Build();
 
     app.MapServiceDefaults();
+    if (app.Configuration.GetAppRole().ServesApi())
+    {
+        app.MapEndpoints(); // every class that implements IEndpoints, each in its feature's folder
+    }
 
     app.Run();
     return 0;

@@ -1,5 +1,5 @@
-using my_project.Api.Database;
 using my_project.Api.Infrastructure;
+using my_project.Api.Database;
 using my_project.Api.Scheduling;
 
 try
@@ -13,7 +13,10 @@ try
     var app = builder.Build();
 
     app.MapServiceDefaults();
-    app.MapShields();
+    if (app.Configuration.GetAppRole().ServesApi())
+    {
+        app.MapEndpoints(); // every class that implements IEndpoints, each in its feature's folder
+    }
 
     app.Run();
     return 0;

@@ -1,3 +1,4 @@
+using my_project.Api.Infrastructure;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace my_project.Api.Scheduling;

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using my_project.Api.Database;
+using my_project.Api.Shields;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
@@ -27,7 +28,7 @@ public sealed class ConcurrencyTests(ApiFactory factory, ITestOutputHelper outpu
         {
             try
             {
-                await session.RunAsync(db => db.Shields.Add(new Shield { Name = $"{prefix}-{writer}-{i}" }));
+                await session.RunAsync(db => db.Set<Shield>().Add(new Shield { Name = $"{prefix}-{writer}-{i}" }));
             }
             catch (Exception e)
             {
@@ -48,7 +49,7 @@ public sealed class ConcurrencyTests(ApiFactory factory, ITestOutputHelper outpu
         var readErrors = new ConcurrentBag<Exception>();
         using var stop = new CancellationTokenSource(Limit);
 
-        var writers = RunWritersAsync((writer, i) => session.RunAsync(db => db.Shields.Add(new Shield { Name = $"{prefix}-{writer}-{i}" })), 100);
+        var writers = RunWritersAsync((writer, i) => session.RunAsync(db => db.Set<Shield>().Add(new Shield { Name = $"{prefix}-{writer}-{i}" })), 100);
         var readers = Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
         {
             while (!writers.IsCompleted && !stop.IsCancellationRequested)
@@ -86,7 +87,7 @@ public sealed class ConcurrencyTests(ApiFactory factory, ITestOutputHelper outpu
             {
                 await session.RunAsync(async db =>
                 {
-                    db.Shields.Add(new Shield { Name = $"{prefix}-{writer}-{i}" });
+                    db.Set<Shield>().Add(new Shield { Name = $"{prefix}-{writer}-{i}" });
                     await db.SaveChangesAsync();
                     if (fails)
                     {
@@ -119,6 +120,6 @@ public sealed class ConcurrencyTests(ApiFactory factory, ITestOutputHelper outpu
     private async Task<int> CountAsync(string prefix)
     {
         await using var db = await factory.Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContextAsync();
-        return await db.Shields.CountAsync(s => s.Name.StartsWith(prefix));
+        return await db.Set<Shield>().CountAsync(s => s.Name.StartsWith(prefix));
     }
 }

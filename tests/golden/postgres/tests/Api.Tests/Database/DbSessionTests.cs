@@ -1,4 +1,5 @@
 using my_project.Api.Database;
+using my_project.Api.Shields;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -13,7 +14,7 @@ public sealed class DbSessionTests(ApiFactory factory) : IClassFixture<ApiFactor
     {
         var name = Unique();
 
-        await session.RunAsync(db => db.Shields.Add(new Shield { Name = name, DefenseRating = 95 }));
+        await session.RunAsync(db => db.Set<Shield>().Add(new Shield { Name = name, DefenseRating = 95 }));
 
         Assert.Equal(95, (await FindAsync(name))?.DefenseRating);
     }
@@ -26,7 +27,7 @@ public sealed class DbSessionTests(ApiFactory factory) : IClassFixture<ApiFactor
 
         var caught = await Assert.ThrowsAsync<InvalidOperationException>(() => session.RunAsync(async db =>
         {
-            db.Shields.Add(new Shield { Name = name });
+            db.Set<Shield>().Add(new Shield { Name = name });
             await db.SaveChangesAsync(); // even saved changes are undone: the session is one transaction
             throw thrown;
         }));
@@ -41,10 +42,10 @@ public sealed class DbSessionTests(ApiFactory factory) : IClassFixture<ApiFactor
         var kept = Unique();
         var dropped = Unique();
 
-        session.Run(db => db.Shields.Add(new Shield { Name = kept }));
+        session.Run(db => db.Set<Shield>().Add(new Shield { Name = kept }));
         Assert.Throws<FormatException>(() => session.Run(db =>
         {
-            db.Shields.Add(new Shield { Name = dropped });
+            db.Set<Shield>().Add(new Shield { Name = dropped });
             throw new FormatException();
         }));
 
@@ -61,7 +62,7 @@ public sealed class DbSessionTests(ApiFactory factory) : IClassFixture<ApiFactor
         {
             await Task.Yield();
             var shield = new Shield { Name = name };
-            db.Shields.Add(shield);
+            db.Set<Shield>().Add(shield);
             await db.SaveChangesAsync();
             await Task.Delay(1);
             return shield.Id;
@@ -81,8 +82,8 @@ public sealed class DbSessionTests(ApiFactory factory) : IClassFixture<ApiFactor
         }
         catch (TimeoutException)
         {
-            await session.RunAsync(db => db.Shields.Add(new Shield { Name = name }));
-            session.Run(db => db.Shields.Single(s => s.Name == name).DefenseRating = 42);
+            await session.RunAsync(db => db.Set<Shield>().Add(new Shield { Name = name }));
+            session.Run(db => db.Set<Shield>().Single(s => s.Name == name).DefenseRating = 42);
         }
 
         Assert.Equal(42, (await FindAsync(name))?.DefenseRating);
@@ -94,10 +95,10 @@ public sealed class DbSessionTests(ApiFactory factory) : IClassFixture<ApiFactor
         var first = Unique();
         var second = Unique();
 
-        await session.RunAsync(db => db.Shields.Add(new Shield { Name = first }));
+        await session.RunAsync(db => db.Set<Shield>().Add(new Shield { Name = first }));
         await Assert.ThrowsAsync<ArithmeticException>(() => session.RunAsync(db =>
         {
-            db.Shields.Add(new Shield { Name = second });
+            db.Set<Shield>().Add(new Shield { Name = second });
             throw new ArithmeticException();
         }));
 
@@ -113,11 +114,11 @@ public sealed class DbSessionTests(ApiFactory factory) : IClassFixture<ApiFactor
 
         await session.RunAsync(async db =>
         {
-            db.Shields.Add(new Shield { Name = outer });
+            db.Set<Shield>().Add(new Shield { Name = outer });
             await session.RunAsync(nested =>
             {
                 Assert.Same(db, nested);
-                nested.Shields.Add(new Shield { Name = inner });
+                nested.Set<Shield>().Add(new Shield { Name = inner });
             });
             Assert.Null(await FindAsync(inner)); // not committed until the outer session ends
         });
@@ -133,7 +134,7 @@ public sealed class DbSessionTests(ApiFactory factory) : IClassFixture<ApiFactor
 
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() => session.RunAsync(async db =>
         {
-            db.Shields.Add(new Shield { Name = outer });
+            db.Set<Shield>().Add(new Shield { Name = outer });
             try
             {
                 await session.RunAsync(async _ => { await Task.Yield(); throw new ArgumentException("inner"); });
@@ -156,9 +157,9 @@ public sealed class DbSessionTests(ApiFactory factory) : IClassFixture<ApiFactor
 
         await session.RunAsync(async db =>
         {
-            db.Shields.Add(new Shield { Name = saved });
+            db.Set<Shield>().Add(new Shield { Name = saved });
             await db.SaveChangesAsync();
-            db.Shields.Add(new Shield { Name = unsaved });
+            db.Set<Shield>().Add(new Shield { Name = unsaved });
         }, autoCommit: false);
 
         Assert.NotNull(await FindAsync(saved));
@@ -171,11 +172,11 @@ public sealed class DbSessionTests(ApiFactory factory) : IClassFixture<ApiFactor
         var prefix = Unique();
 
         await Task.WhenAll(Enumerable.Range(0, 8).Select(i =>
-            Task.Run(() => session.RunAsync(db => db.Shields.Add(new Shield { Name = $"{prefix}-{i}" })))));
+            Task.Run(() => session.RunAsync(db => db.Set<Shield>().Add(new Shield { Name = $"{prefix}-{i}" })))));
 
         await using var scope = factory.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
-        Assert.Equal(8, await db.Shields.CountAsync(s => s.Name.StartsWith(prefix)));
+        Assert.Equal(8, await db.Set<Shield>().CountAsync(s => s.Name.StartsWith(prefix)));
     }
 
     private static string Unique() => Guid.NewGuid().ToString("N");
@@ -183,12 +184,12 @@ public sealed class DbSessionTests(ApiFactory factory) : IClassFixture<ApiFactor
     private async Task<Shield?> FindAsync(string name)
     {
         await using var db = await factory.Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContextAsync();
-        return await db.Shields.AsNoTracking().SingleOrDefaultAsync(s => s.Name == name);
+        return await db.Set<Shield>().AsNoTracking().SingleOrDefaultAsync(s => s.Name == name);
     }
 
     private Shield? Find(string name)
     {
         using var db = factory.Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContext();
-        return db.Shields.AsNoTracking().SingleOrDefault(s => s.Name == name);
+        return db.Set<Shield>().AsNoTracking().SingleOrDefault(s => s.Name == name);
     }
 }

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using my_project.Api.Database;
-using Microsoft.Data.Sqlite;
+using my_project.Api.Shields;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
@@ -28,7 +28,7 @@ public sealed class ConcurrencyTests(ApiFactory factory, ITestOutputHelper outpu
         {
             try
             {
-                await session.RunAsync(db => db.Shields.Add(new Shield { Name = $"{prefix}-{writer}-{i}" }));
+                await session.RunAsync(db => db.Set<Shield>().Add(new Shield { Name = $"{prefix}-{writer}-{i}" }));
             }
             catch (Exception e)
             {
@@ -39,7 +39,7 @@ public sealed class ConcurrencyTests(ApiFactory factory, ITestOutputHelper outpu
         output.WriteLine($"{Writers}x{sessionsPerWriter} sessions in {clock.Elapsed.TotalSeconds:0.0} s, {errors.Count} errors");
         Assert.Empty(errors);
         Assert.Equal(Writers * sessionsPerWriter, await CountAsync(prefix));
-        Assert.Equal("ok", await IntegrityCheckAsync());
+        Assert.Equal("ok", await factory.IntegrityCheckAsync());
     }
 
     [Fact]
@@ -50,7 +50,7 @@ public sealed class ConcurrencyTests(ApiFactory factory, ITestOutputHelper outpu
         var readErrors = new ConcurrentBag<Exception>();
         using var stop = new CancellationTokenSource(Limit);
 
-        var writers = RunWritersAsync((writer, i) => session.RunAsync(db => db.Shields.Add(new Shield { Name = $"{prefix}-{writer}-{i}" })), 100);
+        var writers = RunWritersAsync((writer, i) => session.RunAsync(db => db.Set<Shield>().Add(new Shield { Name = $"{prefix}-{writer}-{i}" })), 100);
         var readers = Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
         {
             while (!writers.IsCompleted && !stop.IsCancellationRequested)
@@ -88,7 +88,7 @@ public sealed class ConcurrencyTests(ApiFactory factory, ITestOutputHelper outpu
             {
                 await session.RunAsync(async db =>
                 {
-                    db.Shields.Add(new Shield { Name = $"{prefix}-{writer}-{i}" });
+                    db.Set<Shield>().Add(new Shield { Name = $"{prefix}-{writer}-{i}" });
                     await db.SaveChangesAsync();
                     if (fails)
                     {
@@ -104,7 +104,7 @@ public sealed class ConcurrencyTests(ApiFactory factory, ITestOutputHelper outpu
 
         Assert.Equal(Writers * sessionsPerWriter / 4, thrown);
         Assert.Equal(Writers * sessionsPerWriter * 3 / 4, await CountAsync(prefix));
-        Assert.Equal("ok", await IntegrityCheckAsync());
+        Assert.Equal("ok", await factory.IntegrityCheckAsync());
     }
 
     private static async Task RunWritersAsync(Func<int, int, Task> session, int sessionsPerWriter)
@@ -122,14 +122,6 @@ public sealed class ConcurrencyTests(ApiFactory factory, ITestOutputHelper outpu
     private async Task<int> CountAsync(string prefix)
     {
         await using var db = await factory.Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContextAsync();
-        return await db.Shields.CountAsync(s => s.Name.StartsWith(prefix));
-    }
-
-    private async Task<string?> IntegrityCheckAsync()
-    {
-        await using var connection = new SqliteConnection($"Data Source={factory.DatabaseFile}");
-        await connection.OpenAsync();
-        await using var command = new SqliteCommand("PRAGMA integrity_check;", connection);
-        return (string?)await command.ExecuteScalarAsync();
+        return await db.Set<Shield>().CountAsync(s => s.Name.StartsWith(prefix));
     }
 }

@@ -1,0 +1,24 @@
+using AegisApp.Api.Infrastructure;
+using AegisApp.Api.Scheduling;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace AegisApp.Api.Database;
+
+/// <summary>
+/// The database component on SQLite: the file <c>DATABASE_URL</c> names (<c>data/app.db</c> when unset), backed up on
+/// a schedule by <see cref="SqliteBackupJob"/>. What every provider shares is added by
+/// <see cref="DatabaseExtensions.AddDatabase(IHostApplicationBuilder, IDatabaseProvider)"/>.
+/// </summary>
+public static class SqliteDatabaseExtensions
+{
+    public static IHostApplicationBuilder AddDatabase(this IHostApplicationBuilder builder)
+    {
+        var database = SqliteDatabase.FromUrl(builder.Configuration[DatabaseUrl.Key], ProjectRoot.Path);
+        builder.Services.AddSingleton(database);
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(BackupOptions.FromConfiguration(builder.Configuration));
+        builder.Services.AddSingleton<SqliteBackupJob>();
+        builder.Services.AddSingleton<IScheduledJob>(services => services.GetRequiredService<SqliteBackupJob>());
+        return builder.AddDatabase(new SqliteProvider(database));
+    }
+}

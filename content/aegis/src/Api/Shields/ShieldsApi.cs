@@ -1,0 +1,69 @@
+using System.ComponentModel.DataAnnotations;
+using AegisApp.Api.Database;
+using AegisApp.Api.Infrastructure;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+
+namespace AegisApp.Api.Shields;
+
+/// <summary>The body of <c>POST</c> and <c>PUT /shields</c>; an omitted <c>defenseRating</c> is 10.</summary>
+public sealed record ShieldRequest(
+    [Required, MaxLength(Shield.MaxNameLength)] string Name,
+    [Range(0, 100)] int DefenseRating = Shield.DefaultDefenseRating);
+
+/// <summary>The <c>/shields</c> resource. Writes run in a unit of work: a failed request writes nothing.</summary>
+public sealed class ShieldsApi : IEndpoints
+{
+    // The hottest query, translated once instead of looked up in EF Core's query cache on every request.
+    private static readonly Func<AppDbContext, int, CancellationToken, Task<Shield?>> FindShield =
+        EF.CompileAsyncQuery((AppDbContext db, int id, CancellationToken _) => db.Set<Shield>().AsNoTracking().FirstOrDefault(s => s.Id == id));
+
+    public static void Map(IEndpointRouteBuilder app)
+    {
+        var shields = app.MapGroup("/shields").WithTags("Shields");
+        shields.MapGet("/", ListShields);
+        shields.MapGet("/{id:int}", GetShield);
+
+        var writes = shields.MapGroup("").AddEndpointFilter<UnitOfWorkFilter>();
+        writes.MapPost("/", CreateShield);
+        writes.MapPut("/{id:int}", UpdateShield);
+        writes.MapDelete("/{id:int}", DeleteShield);
+    }
+
+    public static async Task<Ok<Shield[]>> ListShields(AppDbContext db, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await db.Set<Shield>().AsNoTracking().OrderBy(s => s.Id).ToArrayAsync(cancellationToken));
+
+    public static async Task<Results<Ok<Shield>, NotFound>> GetShield(int id, AppDbContext db, CancellationToken cancellationToken) =>
+        await FindShield(db, id, cancellationToken) is { } shield ? TypedResults.Ok(shield) : TypedResults.NotFound();
+
+    public static async Task<Created<Shield>> CreateShield(ShieldRequest request, AppDbContext db, CancellationToken cancellationToken)
+    {
+        var shield = new Shield { Name = request.Name, DefenseRating = request.DefenseRating };
+        db.Add(shield);
+        await db.SaveChangesAsync(cancellationToken); // assigns the id; the unit of work commits
+        return TypedResults.Created($"/shields/{shield.Id}", shield);
+    }
+
+    public static async Task<Results<Ok<Shield>, NotFound>> UpdateShield(int id, ShieldRequest request, AppDbContext db, CancellationToken cancellationToken)
+    {
+        if (await db.Set<Shield>().FindAsync([id], cancellationToken) is not { } shield)
+        {
+            return TypedResults.NotFound();
+        }
+
+        shield.Name = request.Name;
+        shield.DefenseRating = request.DefenseRating;
+        return TypedResults.Ok(shield);
+    }
+
+    public static async Task<Results<NoContent, NotFound>> DeleteShield(int id, AppDbContext db, CancellationToken cancellationToken)
+    {
+        if (await db.Set<Shield>().FindAsync([id], cancellationToken) is not { } shield)
+        {
+            return TypedResults.NotFound();
+        }
+
+        db.Remove(shield);
+        return TypedResults.NoContent();
+    }
+}

@@ -1,0 +1,136 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using AegisApp.Api.Database;
+using AegisApp.Api.Shields;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AegisApp.Api.Tests.Shields;
+
+public sealed class ShieldsApiTests(ApiFactory factory) : IClassFixture<ApiFactory>
+{
+    private readonly HttpClient client = factory.CreateClient();
+
+    [Fact]
+    public async Task Post_creates_a_shield_with_location_and_get_returns_it()
+    {
+        var response = await client.PostAsJsonAsync("/shields", new { name = "Dragon Scale", defenseRating = 95 });
+
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var created = await response.Content.ReadFromJsonAsync<Shield>();
+        Assert.NotNull(created);
+        Assert.Equal($"/shields/{created.Id}", response.Headers.Location?.OriginalString);
+        var fetched = await client.GetFromJsonAsync<Shield>($"/shields/{created.Id}");
+        Assert.Equal(("Dragon Scale", 95), (fetched!.Name, fetched.DefenseRating));
+    }
+
+    [Fact]
+    public async Task Json_is_camel_case()
+    {
+        var response = await client.PostAsJsonAsync("/shields", new { name = "Kite", defenseRating = 40 });
+
+        var json = await response.Content.ReadAsStringAsync();
+        Assert.Matches("""^\{"id":\d+,"name":"Kite","defenseRating":40\}$""", json);
+    }
+
+    [Fact]
+    public async Task Omitted_defense_rating_is_10()
+    {
+        var response = await client.PostAsJsonAsync("/shields", new { name = "Buckler" });
+
+        var created = await response.Content.ReadFromJsonAsync<Shield>();
+        Assert.Equal(10, created!.DefenseRating);
+    }
+
+    [Fact]
+    public async Task Put_replaces_and_delete_removes()
+    {
+        var created = await (await client.PostAsJsonAsync("/shields", new { name = "Tower" })).Content.ReadFromJsonAsync<Shield>();
+
+        var put = await client.PutAsJsonAsync($"/shields/{created!.Id}", new { name = "Great Tower", defenseRating = 80 });
+        Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+        Assert.Equal(80, (await client.GetFromJsonAsync<Shield>($"/shields/{created.Id}"))!.DefenseRating);
+
+        var delete = await client.DeleteAsync($"/shields/{created.Id}");
+        Assert.Equal(HttpStatusCode.NoContent, delete.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync($"/shields/{created.Id}")).StatusCode);
+    }
+
+    [Fact]
+    public async Task List_returns_every_shield_in_id_order()
+    {
+        await client.PostAsJsonAsync("/shields", new { name = "First" });
+        await client.PostAsJsonAsync("/shields", new { name = "Second" });
+
+        var shields = await client.GetFromJsonAsync<Shield[]>("/shields");
+
+        Assert.Equal(shields!.OrderBy(s => s.Id).Select(s => s.Id), shields!.Select(s => s.Id));
+        Assert.Contains(shields!, s => s.Name == "Second");
+    }
+
+    [Theory]
+    [InlineData("GET", "/shields/999999")]
+    [InlineData("GET", "/shields/-1")]
+    [InlineData("PUT", "/shields/999999")]
+    [InlineData("DELETE", "/shields/999999")]
+    public async Task Unknown_id_is_a_404_problem(string method, string path)
+    {
+        var request = new HttpRequestMessage(new HttpMethod(method), path)
+        {
+            Content = method == "PUT" ? JsonContent.Create(new { name = "Nobody" }) : null,
+        };
+
+        var response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Theory]
+    [InlineData("""{"defenseRating":5}""", "name")]
+    [InlineData("""{"name":"   "}""", "name")]
+    [InlineData("""{"name":"x","defenseRating":101}""", "defenseRating")]
+    [InlineData("""{"name":"x","defenseRating":-1}""", "defenseRating")]
+    [InlineData("""{"name":"x","defenseRating":"high"}""", "defenseRating")]
+    [InlineData("""{"name":"x","defense_rating":5}""", "defense_rating")]
+    [InlineData("""{"name": "x",""", "body")]
+    public async Task Invalid_body_is_a_400_problem_naming_the_field_and_writes_nothing(string body, string field)
+    {
+        var before = await CountAsync();
+
+        var response = await client.PostAsync("/shields", new StringContent(body, Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal([field], problem.RootElement.GetProperty("errors").EnumerateObject().Select(e => e.Name));
+        Assert.Equal(before, await CountAsync());
+    }
+
+    [Fact]
+    public async Task Name_over_100_characters_is_rejected()
+    {
+        var response = await client.PostAsJsonAsync("/shields", new { name = new string('x', 101) });
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Invalid_put_changes_nothing()
+    {
+        var created = await (await client.PostAsJsonAsync("/shields", new { name = "Pavise", defenseRating = 50 })).Content.ReadFromJsonAsync<Shield>();
+
+        var response = await client.PutAsJsonAsync($"/shields/{created!.Id}", new { name = "Pavise", defenseRating = 500 });
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(50, (await client.GetFromJsonAsync<Shield>($"/shields/{created.Id}"))!.DefenseRating);
+    }
+
+    private async Task<int> CountAsync()
+    {
+        await using var scope = factory.Services.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<AppDbContext>().Set<Shield>().CountAsync();
+    }
+}

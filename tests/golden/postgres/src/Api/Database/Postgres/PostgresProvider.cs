@@ -1,0 +1,68 @@
+using my_project.Api.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Storage;
+using Npgsql;
+
+namespace my_project.Api.Database;
+
+/// <summary>
+/// PostgreSQL for the shared database code: EF Core on Npgsql, the database created at start-up if the server has
+/// none of that name. The server orders concurrent writers itself, so a write needs no turn in this process.
+/// </summary>
+public sealed class PostgresProvider(string connectionString) : IDatabaseProvider
+{
+    private static readonly IDisposable NoTurn = new NothingToRelease();
+
+    public string DisplayName { get; } = new NpgsqlConnectionStringBuilder(connectionString).Database ?? "";
+
+    public string RestoreAdvice => "restore a backup taken before it";
+
+    public void Configure(DbContextOptionsBuilder options) => options.UseNpgsql(connectionString);
+
+    // Before anything else touches it, so that a first start logs no failed connections to a missing database.
+    public async Task PrepareAsync(AppDbContext db, CancellationToken cancellationToken)
+    {
+        var creator = db.GetService<IRelationalDatabaseCreator>();
+        try
+        {
+            if (await creator.ExistsAsync(cancellationToken))
+            {
+                return;
+            }
+        }
+        // No server there, a wrong password, TLS refused, … (EF Core wraps the errors it deems transient).
+        catch (Exception e) when (e is NpgsqlException || e.InnerException is NpgsqlException)
+        {
+            throw new StartupException(
+                $"The PostgreSQL server that {DatabaseUrl.Key} names cannot be used: {(e.InnerException ?? e).Message} " +
+                $"Start it (docker compose up -d postgres), or set {DatabaseUrl.Key} to a server that runs.", e);
+        }
+
+        try
+        {
+            await creator.CreateAsync(cancellationToken);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.DuplicateDatabase)
+        {
+            // Another instance created it between our check and our CREATE DATABASE: use theirs.
+        }
+    }
+
+    // Npgsql logs a failed query when asked for the migrations of a database that has no history table yet.
+    public async Task<IReadOnlyCollection<string>> GetAppliedMigrationsAsync(AppDbContext db, CancellationToken cancellationToken) =>
+        await db.Database.SqlQueryRaw<bool>("""SELECT to_regclass('"__EFMigrationsHistory"') IS NOT NULL AS "Value" """).SingleAsync(cancellationToken)
+            ? [.. await db.Database.GetAppliedMigrationsAsync(cancellationToken)]
+            : [];
+
+    public ValueTask<IDisposable> EnterWriteAsync(CancellationToken cancellationToken) => ValueTask.FromResult(NoTurn);
+
+    public IDisposable EnterWrite() => NoTurn;
+
+    private sealed class NothingToRelease : IDisposable
+    {
+        public void Dispose()
+        {
+        }
+    }
+}

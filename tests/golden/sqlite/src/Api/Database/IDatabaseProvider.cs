@@ -1,0 +1,31 @@
+using Microsoft.EntityFrameworkCore;
+
+namespace my_project.Api.Database;
+
+/// <summary>
+/// What the shared database code asks of the provider. This project's provider lives in the folder beside this file,
+/// whose <c>AddDatabase()</c> creates it from <c>DATABASE_URL</c>; every other file in this folder works on any provider.
+/// </summary>
+public interface IDatabaseProvider
+{
+    /// <summary>The database as log lines and errors name it: a file, or a database on a server.</summary>
+    string DisplayName { get; }
+
+    /// <summary>How an operator gets back a database this build can use, for the error on unknown migrations.</summary>
+    string RestoreAdvice { get; }
+
+    /// <summary>Points EF Core at the database, with the provider's own settings.</summary>
+    void Configure(DbContextOptionsBuilder options);
+
+    /// <summary>Makes the database ready for its migrations at start-up, or throws a <c>StartupException</c> saying why it cannot be.</summary>
+    Task PrepareAsync(AppDbContext db, CancellationToken cancellationToken);
+
+    /// <summary>The migrations applied to the database; none when it has no migration history yet.</summary>
+    Task<IReadOnlyCollection<string>> GetAppliedMigrationsAsync(AppDbContext db, CancellationToken cancellationToken);
+
+    /// <summary>Waits for this process's turn to write and holds it until disposed.</summary>
+    ValueTask<IDisposable> EnterWriteAsync(CancellationToken cancellationToken);
+
+    /// <inheritdoc cref="EnterWriteAsync"/>
+    IDisposable EnterWrite();
+}

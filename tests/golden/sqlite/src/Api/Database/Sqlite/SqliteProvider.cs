@@ -1,0 +1,59 @@
+using my_project.Api.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+
+namespace my_project.Api.Database;
+
+/// <summary>
+/// SQLite for the shared database code: EF Core on <see cref="SqliteDatabase"/>'s file with the connection settings,
+/// the file marked in use and put in WAL mode at start-up, and one writer at a time through the <see cref="WriteGate"/>.
+/// </summary>
+public sealed class SqliteProvider(SqliteDatabase database) : IDatabaseProvider, IDisposable
+{
+    private readonly WriteGate writeGate = new();
+    private FileStream? inUse;
+
+    public string DisplayName => database.File;
+
+    public string RestoreAdvice => "restore a backup taken before it (make restore)";
+
+    public void Configure(DbContextOptionsBuilder options) =>
+        options.UseSqlite(database.ConnectionString).AddInterceptors(new SqliteConnectionSettings());
+
+    /// <summary>
+    /// Marks the file in use, so that <c>make restore</c> refuses while the service runs, then puts it in WAL mode:
+    /// readers never wait for the writer.
+    /// </summary>
+    public async Task PrepareAsync(AppDbContext db, CancellationToken cancellationToken)
+    {
+        inUse ??= HoldInUseLock();
+        await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode = WAL;", cancellationToken);
+    }
+
+    public async Task<IReadOnlyCollection<string>> GetAppliedMigrationsAsync(AppDbContext db, CancellationToken cancellationToken) =>
+        [.. await db.Database.GetAppliedMigrationsAsync(cancellationToken)];
+
+    public async ValueTask<IDisposable> EnterWriteAsync(CancellationToken cancellationToken) =>
+        await writeGate.EnterAsync(cancellationToken);
+
+    public IDisposable EnterWrite() => writeGate.Enter();
+
+    public void Dispose()
+    {
+        inUse?.Dispose();
+        inUse = null;
+    }
+
+    // A shared lock: any number of instances may hold it at once; `make restore` needs it exclusively.
+    private FileStream HoldInUseLock()
+    {
+        try
+        {
+            return new FileStream(database.LockFile, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite);
+        }
+        catch (IOException e)
+        {
+            throw new StartupException(
+                $"{database.File} is being restored (make restore holds {database.LockFile}); start the service when it has finished.", e);
+        }
+    }
+}
