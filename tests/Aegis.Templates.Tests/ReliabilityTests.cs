@@ -11,7 +11,8 @@ namespace Aegis.Templates.Tests;
 
 /// <summary>
 /// The built <c>--database</c> service as a real process in Production, each test on a database file of its own:
-/// concurrent clients, a crash, a graceful stop, oversized bodies, and backup and restore through the Makefile.
+/// concurrent clients, a crash, a graceful stop, oversized bodies, a full disk, and backup and restore through the
+/// Makefile.
 /// </summary>
 [Collection(TemplatePackCollection.Name)]
 public sealed class ReliabilityTests(TemplatePack pack, ITestOutputHelper output)
@@ -149,6 +150,55 @@ public sealed class ReliabilityTests(TemplatePack pack, ITestOutputHelper output
         Volatile.Write(ref stopping, true);
         await Task.WhenAll(clients);
         return exitCode;
+    }
+
+    [RootFact]
+    public async Task On_a_full_disk_writes_get_a_503_problem_health_is_degraded_and_writes_resume_when_space_is_freed()
+    {
+        var project = await pack.BuiltAsync("--database");
+        var disk = pack.NewFolder("tmpfs");
+        await Shell.RunAsync("mount", ["-t", "tmpfs", "-o", "size=600k", "tmpfs", disk], "/");
+        try
+        {
+            var ballast = Path.Combine(disk, "ballast");
+            await File.WriteAllBytesAsync(ballast, new byte[128 * 1024]); // deleted later to free space
+            var database = Path.Combine(disk, "app.db");
+            await using var service = await StartAsync(project, new() { ["DATABASE_URL"] = $"sqlite:///{database}", ["ASPNETCORE_ENVIRONMENT"] = "Production" });
+
+            var created = 0;
+            HttpResponseMessage? refused = null;
+            for (var i = 0; i < 20_000 && refused is null; i++) // 600 KB hold a few thousand rows
+            {
+                var response = await service.Http.PostAsJsonAsync("/shields", new { name = new string('x', 100) });
+                if (response.StatusCode == HttpStatusCode.Created)
+                {
+                    created++;
+                }
+                else
+                {
+                    refused = response;
+                }
+            }
+
+            output.WriteLine($"{created} shields fitted before the disk was full");
+            Assert.NotNull(refused);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+            Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
+            Assert.Contains("disk is full", (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString());
+            var degraded = await service.Http.GetFromJsonAsync<JsonElement>("/health");
+            Assert.Equal("Degraded", degraded.GetProperty("status").GetString());
+            Assert.False(degraded.GetProperty("checks").GetProperty("database-writes").TryGetProperty("description", out _), "Production /health showed a description.");
+
+            File.Delete(ballast);
+            Assert.Equal(HttpStatusCode.Created, (await service.Http.PostAsJsonAsync("/shields", new { name = "after" })).StatusCode);
+            Assert.Equal("Healthy", (await service.Http.GetFromJsonAsync<JsonElement>("/health")).GetProperty("status").GetString());
+            Assert.Equal((created + 1).ToString(), await SqliteAsync(database, "SELECT count(*) FROM shield;"));
+            Assert.Equal("ok", await SqliteAsync(database, "PRAGMA integrity_check;"));
+        }
+        finally
+        {
+            await Shell.RunAsync("umount", ["--lazy", disk], "/", check: false);
+        }
     }
 
     private async Task<(string Project, string Database, Dictionary<string, string?> Environment)> FreshDatabaseAsync()

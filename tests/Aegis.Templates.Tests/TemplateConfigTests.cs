@@ -13,8 +13,8 @@ namespace Aegis.Templates.Tests;
 [Collection(TemplatePackCollection.Name)]
 public sealed partial class TemplateConfigTests(TemplatePack pack)
 {
-    private static readonly string ConfigFolder = Path.Combine(Repo.TemplateContent, ".template.config");
-    private static readonly JsonNode Template = ReadJson("template.json");
+    private static readonly string ConfigFolder = TemplateJson.ConfigFolder;
+    private static readonly JsonNode Template = TemplateJson.Template;
     private static readonly string[] Languages = ["en", "de", "fr", "ja"];
 
     [Fact]
@@ -221,11 +221,9 @@ public sealed partial class TemplateConfigTests(TemplatePack pack)
         return strings;
     }
 
-    private static JsonNode ReadJson(string relativePath) => JsonNode.Parse(
-        File.ReadAllText(Path.Combine(ConfigFolder, relativePath)),
-        documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = false })!;
+    private static JsonNode ReadJson(string relativePath) => TemplateJson.Read(relativePath);
 
-    [GeneratedRegex(@"(?:#if|#elif|<!--#if|//#if)\s*\((?<expression>.*)\)")]
+    [GeneratedRegex(@"#(?:if|elif|elseif)\s*\((?<expression>.*)\)")]
     private static partial Regex ContentCondition();
 
     [GeneratedRegex(@"[A-Za-z_][A-Za-z0-9_]*")]

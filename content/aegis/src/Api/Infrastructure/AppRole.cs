@@ -1,8 +1,8 @@
 namespace AegisApp.Api.Infrastructure;
 
 /// <summary>
-/// What this process runs, from <c>APP_ROLE</c>: <c>all</c> (the default: API and scheduler together, as SQLite
-/// requires), <c>api</c> or <c>scheduler</c> (separate containers on a server database).
+/// What this process runs, from <c>APP_ROLE</c>: <c>all</c> (the default: everything in one process), <c>api</c> (the
+/// HTTP endpoints only) or <c>scheduler</c> (the scheduled jobs only), so that one image can run as separate containers.
 /// </summary>
 public enum AppRole
 {

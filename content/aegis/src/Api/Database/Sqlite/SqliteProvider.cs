@@ -1,5 +1,7 @@
 using AegisApp.Api.Infrastructure;
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using SQLitePCL;
 
 namespace AegisApp.Api.Database;
 
@@ -31,6 +33,14 @@ public sealed class SqliteProvider(SqliteDatabase database) : IDatabaseProvider,
 
     public async Task<IReadOnlyCollection<string>> GetAppliedMigrationsAsync(AppDbContext db, CancellationToken cancellationToken) =>
         [.. await db.Database.GetAppliedMigrationsAsync(cancellationToken)];
+
+    public string? DescribeStorageFault(Exception exception) => (exception as SqliteException)?.SqliteErrorCode switch
+    {
+        raw.SQLITE_FULL => "The database's disk is full: free space on it, and writes resume by themselves.",
+        raw.SQLITE_READONLY => "The database cannot be written: its file or folder is read-only.",
+        raw.SQLITE_IOERR => "The database's disk cannot be written (an I/O error).",
+        _ => null,
+    };
 
     public async ValueTask<IDisposable> EnterWriteAsync(CancellationToken cancellationToken) =>
         await writeGate.EnterAsync(cancellationToken);

@@ -98,8 +98,11 @@ public static class ServiceDefaults
         builder.WebHost.UseUrls($"http://localhost:{port}");
     }
 
+    // Each check's status. Its description and exception can name files, hosts and internals, so they are shown in
+    // Development only; the health check service logs them in every environment.
     private static Task WriteHealthAsync(HttpContext context, HealthReport report)
     {
+        var detailed = context.RequestServices.GetRequiredService<IHostEnvironment>().IsDevelopment();
         context.Response.ContentType = "application/json";
         var body = new
         {
@@ -107,7 +110,7 @@ public static class ServiceDefaults
             checks = report.Entries.ToDictionary(entry => entry.Key, entry => new
             {
                 status = entry.Value.Status.ToString(),
-                description = entry.Value.Description ?? entry.Value.Exception?.Message,
+                description = detailed ? entry.Value.Description ?? entry.Value.Exception?.Message : null,
             }),
         };
         return JsonSerializer.SerializeAsync(context.Response.Body, body, HealthJson, context.RequestAborted);

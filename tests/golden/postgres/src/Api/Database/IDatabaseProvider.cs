@@ -23,6 +23,12 @@ public interface IDatabaseProvider
     /// <summary>The migrations applied to the database; none when it has no migration history yet.</summary>
     Task<IReadOnlyCollection<string>> GetAppliedMigrationsAsync(AppDbContext db, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// A sentence for operators and clients if <paramref name="exception"/> means the database's storage cannot take
+    /// writes (a full disk, a read-only database, an I/O error); <c>null</c> for every other error.
+    /// </summary>
+    string? DescribeStorageFault(Exception exception);
+
     /// <summary>Waits for this process's turn to write and holds it until disposed.</summary>
     ValueTask<IDisposable> EnterWriteAsync(CancellationToken cancellationToken);
 

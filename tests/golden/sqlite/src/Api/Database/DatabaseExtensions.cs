@@ -14,22 +14,27 @@ public static class DatabaseExtensions
     {
         // Through a factory, so that the container disposes the provider when the service stops.
         builder.Services.AddSingleton(_ => provider);
+        var writeHealth = new WriteHealth(provider);
+        builder.Services.AddSingleton(writeHealth);
+        builder.Services.AddExceptionHandler<DatabaseFaultHandler>();
 
         // The factory serves DbSession and jobs, and AppDbContext per request. Pooled: a context is reset and reused
         // rather than built for every request, which more than doubles write throughput (bench/RESULTS.md).
         builder.Services.AddPooledDbContextFactory<AppDbContext>(options =>
         {
             provider.Configure(options);
-            options.UseSnakeCaseNamingConvention();
+            options.UseSnakeCaseNamingConvention().AddInterceptors(writeHealth);
         });
         builder.Services.AddSingleton<DbSession>();
         builder.Services.AddHostedService<DatabaseStartup>();
 
         // Reads the migration history, so a missing, emptied or corrupt database, or an unreachable server, reports
         // Unhealthy (503).
-        builder.Services.AddHealthChecks().AddDbContextCheck<AppDbContext>(
-            "database",
-            customTestQuery: async (db, cancellationToken) => (await db.Database.GetAppliedMigrationsAsync(cancellationToken)).Any());
+        builder.Services.AddHealthChecks()
+            .AddDbContextCheck<AppDbContext>(
+                "database",
+                customTestQuery: async (db, cancellationToken) => (await db.Database.GetAppliedMigrationsAsync(cancellationToken)).Any())
+            .AddCheck("database-writes", writeHealth);
         return builder;
     }
 }

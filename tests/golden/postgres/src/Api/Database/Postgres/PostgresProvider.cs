@@ -55,6 +55,14 @@ public sealed class PostgresProvider(string connectionString) : IDatabaseProvide
             ? [.. await db.Database.GetAppliedMigrationsAsync(cancellationToken)]
             : [];
 
+    public string? DescribeStorageFault(Exception exception) => (exception as PostgresException)?.SqlState switch
+    {
+        PostgresErrorCodes.DiskFull => "The database server's disk is full: free space on it, and writes resume by themselves.",
+        PostgresErrorCodes.ReadOnlySqlTransaction => "The database server is read-only (a standby, or default_transaction_read_only is on).",
+        PostgresErrorCodes.IoError => "The database server cannot write to its disk (an I/O error).",
+        _ => null,
+    };
+
     public ValueTask<IDisposable> EnterWriteAsync(CancellationToken cancellationToken) => ValueTask.FromResult(NoTurn);
 
     public IDisposable EnterWrite() => NoTurn;
