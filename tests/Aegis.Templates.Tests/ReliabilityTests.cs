@@ -152,6 +152,37 @@ public sealed class ReliabilityTests(TemplatePack pack, ITestOutputHelper output
         return exitCode;
     }
 
+    [Fact]
+    public async Task A_backup_killed_mid_copy_leaves_nothing_that_counts_as_a_backup_and_the_next_start_and_backup_are_fine()
+    {
+        var (project, database, environment) = await FreshDatabaseAsync();
+        environment["BACKUP_SCHEDULE"] = "* * * * *"; // every minute: the soonest cron allows
+        await (await StartAsync(project, new(environment) { ["APP_ROLE"] = "api" })).DisposeAsync(); // the schema, no backup
+        // About 45 MB, so that a copy takes long enough to be killed in the middle of it.
+        await SqliteAsync(database, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 400000) " +
+            "INSERT INTO shield (name, defense_rating) SELECT printf('%0100d', i), 10 FROM n;");
+        var backups = Path.Combine(Path.GetDirectoryName(database)!, "backups");
+
+        var service = await StartAsync(project, environment);
+        await WaitForAsync(service, "Job sqlite-backup started.", TimeSpan.FromSeconds(90));
+        await Task.Delay(TimeSpan.FromMilliseconds(100));
+        await service.KillAsync();
+        await service.DisposeAsync();
+
+        var left = Directory.GetFiles(backups).Select(Path.GetFileName).ToList();
+        output.WriteLine($"left by the killed run: {string.Join(", ", left)}");
+        Assert.DoesNotContain(left, name => name!.EndsWith(".db", StringComparison.Ordinal));
+        Assert.Equal("ok", await SqliteAsync(database, "PRAGMA integrity_check;"));
+
+        await using var restarted = await StartAsync(project, environment);
+        Assert.Equal(HttpStatusCode.Created, (await restarted.Http.PostAsJsonAsync("/shields", new { name = "after the kill" })).StatusCode);
+        await WaitForAsync(restarted, "Job sqlite-backup succeeded", TimeSpan.FromSeconds(90));
+        var backup = Assert.Single(Directory.GetFiles(backups));
+        Assert.EndsWith(".db", backup);
+        Assert.Equal("ok", await SqliteAsync(backup, "PRAGMA integrity_check;"));
+        Assert.Equal("400001", await SqliteAsync(backup, "SELECT count(*) FROM shield;"));
+    }
+
     [RootFact]
     public async Task On_a_full_disk_writes_get_a_503_problem_health_is_degraded_and_writes_resume_when_space_is_freed()
     {
@@ -210,6 +241,16 @@ public sealed class ReliabilityTests(TemplatePack pack, ITestOutputHelper output
             ["DATABASE_URL"] = $"sqlite:///{database}",
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
         });
+    }
+
+    private static async Task WaitForAsync(RunningService service, string logLine, TimeSpan limit)
+    {
+        var deadline = DateTime.UtcNow + limit;
+        while (!service.Output.Contains(logLine, StringComparison.Ordinal))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"No '{logLine}' within {limit.TotalSeconds} s:\n{service.Output}");
+            await Task.Delay(TimeSpan.FromMilliseconds(20));
+        }
     }
 
     private static Task<RunningService> StartAsync(string project, Dictionary<string, string?> environment) =>

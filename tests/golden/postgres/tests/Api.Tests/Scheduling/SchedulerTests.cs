@@ -21,7 +21,7 @@ public sealed class SchedulerTests
         var time = new FakeTimeProvider(JustBeforeThree);
         var logger = new FakeLogger<Scheduler>();
         var counting = new RecordingJob("counting", "0 3 * * *");
-        var failing = new RecordingJob("failing", "0 3 * * *", fail: true);
+        var failing = new RecordingJob("failing", "0 3 * * *", failures: int.MaxValue);
         using var scheduler = new Scheduler([counting, failing], time, logger);
         await scheduler.StartAsync(CancellationToken.None);
         await WaitUntilAsync(() => logger.Collector.GetSnapshot().Count(r => r.Message.Contains("next runs at")) == 2);
@@ -35,6 +35,68 @@ public sealed class SchedulerTests
         Assert.Contains(log, r => r.Level == LogLevel.Error && r.Message.StartsWith("Job failing failed") && r.Exception is TimeoutException);
         Assert.Contains(log, r => r.Level == LogLevel.Information && r.Message.StartsWith("Job counting succeeded in"));
         Assert.Contains(log, r => r.Message == "Job counting next runs at 2026-01-02 03:00:00Z.");
+    }
+
+    [PostgresFact]
+    public async Task A_failed_run_is_tried_again_after_1_5_and_15_minutes_then_at_its_next_time()
+    {
+        var time = new FakeTimeProvider(JustBeforeThree);
+        var logger = new FakeLogger<Scheduler>();
+        var failing = new RecordingJob("failing", "0 3 * * *", failures: int.MaxValue);
+        using var scheduler = new Scheduler([failing], time, logger);
+        await scheduler.StartAsync(CancellationToken.None);
+        await WaitUntilAsync(() => Count(logger, "next runs at") == 1);
+
+        await AdvanceUntilAsync(time, TimeSpan.FromSeconds(1), () => failing.Runs == 1 && Count(logger, "runs again in") == 1);
+        await AdvanceUntilAsync(time, TimeSpan.FromMinutes(1), () => failing.Runs == 2 && Count(logger, "runs again in") == 2);
+        await AdvanceUntilAsync(time, TimeSpan.FromMinutes(5), () => failing.Runs == 3 && Count(logger, "runs again in") == 3);
+        await AdvanceUntilAsync(time, TimeSpan.FromMinutes(15), () => failing.Runs == 4 && Count(logger, "next runs at") == 2);
+        time.Advance(TimeSpan.FromHours(1));
+        await Task.Delay(100);
+        await scheduler.StopAsync(CancellationToken.None);
+
+        Assert.Equal(4, failing.Runs);
+        var log = logger.Collector.GetSnapshot().Select(r => r.Message).ToList();
+        Assert.Equal(
+            ["Job failing runs again in 1 min (retry 1 of 3).", "Job failing runs again in 5 min (retry 2 of 3).", "Job failing runs again in 15 min (retry 3 of 3)."],
+            log.Where(m => m.Contains("runs again in")));
+        Assert.Equal(4, log.Count(m => m.StartsWith("Job failing failed after")));
+        Assert.Equal("Job failing next runs at 2026-01-02 03:00:00Z.", log.Last(m => m.Contains("next runs at")));
+    }
+
+    [PostgresFact]
+    public async Task A_retry_that_succeeds_returns_the_job_to_its_schedule()
+    {
+        var time = new FakeTimeProvider(JustBeforeThree);
+        var logger = new FakeLogger<Scheduler>();
+        var flaky = new RecordingJob("flaky", "0 3 * * *", failures: 1);
+        using var scheduler = new Scheduler([flaky], time, logger);
+        await scheduler.StartAsync(CancellationToken.None);
+        await WaitUntilAsync(() => Count(logger, "next runs at") == 1);
+
+        await AdvanceUntilAsync(time, TimeSpan.FromSeconds(1), () => flaky.Runs == 1 && Count(logger, "runs again in") == 1);
+        await AdvanceUntilAsync(time, TimeSpan.FromMinutes(1), () => flaky.Runs == 2 && Count(logger, "next runs at") == 2);
+        await scheduler.StopAsync(CancellationToken.None);
+
+        var log = logger.Collector.GetSnapshot();
+        Assert.Contains(log, r => r.Message.StartsWith("Job flaky succeeded in"));
+        Assert.Equal("Job flaky next runs at 2026-01-02 03:00:00Z.", log.Last(r => r.Message.Contains("next runs at")).Message);
+    }
+
+    [PostgresFact]
+    public async Task No_retry_is_made_when_the_next_scheduled_run_comes_first()
+    {
+        var time = new FakeTimeProvider(JustBeforeThree);
+        var logger = new FakeLogger<Scheduler>();
+        var everyMinute = new RecordingJob("every-minute", "* * * * *", failures: int.MaxValue);
+        using var scheduler = new Scheduler([everyMinute], time, logger);
+        await scheduler.StartAsync(CancellationToken.None);
+        await WaitUntilAsync(() => Count(logger, "next runs at") == 1);
+
+        await AdvanceUntilAsync(time, TimeSpan.FromSeconds(1), () => everyMinute.Runs == 1 && Count(logger, "next runs at") == 2);
+        await scheduler.StopAsync(CancellationToken.None);
+
+        Assert.Equal(0, Count(logger, "runs again in"));
     }
 
     [PostgresFact]
@@ -89,6 +151,9 @@ public sealed class SchedulerTests
         return WaitUntilAsync(done);
     }
 
+    private static int Count(FakeLogger<Scheduler> logger, string text) =>
+        logger.Collector.GetSnapshot().Count(r => r.Message.Contains(text));
+
     private static async Task WaitUntilAsync(Func<bool> done)
     {
         var deadline = DateTime.UtcNow.AddSeconds(10);
@@ -99,7 +164,8 @@ public sealed class SchedulerTests
         }
     }
 
-    private sealed class RecordingJob(string name, string cron, bool fail = false) : IScheduledJob
+    /// <summary>A job whose first <paramref name="failures"/> runs throw.</summary>
+    private sealed class RecordingJob(string name, string cron, int failures = 0) : IScheduledJob
     {
         private int runs;
 
@@ -111,8 +177,7 @@ public sealed class SchedulerTests
 
         public Task RunAsync(CancellationToken cancellationToken)
         {
-            Interlocked.Increment(ref runs);
-            return fail ? Task.FromException(new TimeoutException("the job failed")) : Task.CompletedTask;
+            return Interlocked.Increment(ref runs) <= failures ? Task.FromException(new TimeoutException("the job failed")) : Task.CompletedTask;
         }
     }
 }

@@ -4,11 +4,15 @@ namespace my_project.Api.Scheduling;
 
 /// <summary>
 /// Runs every <see cref="IScheduledJob"/> at the times its cron expression gives, in this process. Each run is logged
-/// with its outcome and duration; a run that throws is logged and the job runs again at its next time, so no job can
-/// stop the service. Stopping the service cancels the wait and any run in progress.
+/// with its outcome and duration; a run that throws is logged and tried again after <see cref="RetryDelays"/> (unless
+/// the job's next time comes first), then the job waits for its next time, so no job can stop the service. Stopping
+/// the service cancels the wait and any run in progress.
 /// </summary>
 internal sealed partial class Scheduler(IEnumerable<IScheduledJob> jobs, TimeProvider time, ILogger<Scheduler> logger) : BackgroundService
 {
+    /// <summary>Growing, so a cause that lasts (a full disk) is not hammered, while a passing one costs minutes, not a day.</summary>
+    internal static readonly TimeSpan[] RetryDelays = [TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(15)];
+
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var names = jobs.Select(job => job.Name).ToList();
@@ -50,16 +54,46 @@ internal sealed partial class Scheduler(IEnumerable<IScheduledJob> jobs, TimePro
             }
 
             LogNextRun(job.Name, next);
-            try
-            {
-                await Task.Delay(next - now, time, stoppingToken);
-            }
-            catch (OperationCanceledException)
+            if (!await WaitAsync(next - now, stoppingToken))
             {
                 return;
             }
 
-            await RunOnceAsync(job, stoppingToken);
+            // A locked database or a brief outage is usually gone within minutes; waiting a day for the next run is not.
+            for (var retry = 0; !await RunOnceAsync(job, stoppingToken) && retry < RetryDelays.Length; retry++)
+            {
+                var delay = RetryDelays[retry];
+                if (stoppingToken.IsCancellationRequested || IsDueWithin(job, delay))
+                {
+                    break; // stopping, or the next scheduled run comes first and is the retry
+                }
+
+                LogRetrying(job.Name, delay.TotalMinutes, retry + 1, RetryDelays.Length);
+                if (!await WaitAsync(delay, stoppingToken))
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    private bool IsDueWithin(IScheduledJob job, TimeSpan delay)
+    {
+        var now = time.GetUtcNow();
+        return job.Schedule.GetNextOccurrence(now, TimeZoneInfo.Utc) <= now + delay;
+    }
+
+    /// <summary>Waits for <paramref name="delay"/>; returns false if the service stops first.</summary>
+    private async Task<bool> WaitAsync(TimeSpan delay, CancellationToken stoppingToken)
+    {
+        try
+        {
+            await Task.Delay(delay, time, stoppingToken);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
         }
     }
 
@@ -78,6 +112,9 @@ internal sealed partial class Scheduler(IEnumerable<IScheduledJob> jobs, TimePro
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {Job} was cancelled after {Milliseconds:0} ms because the service is stopping.")]
     private partial void LogCancelled(string job, double milliseconds);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Job {Job} failed after {Milliseconds:0} ms; it runs again at its next scheduled time.")]
+    [LoggerMessage(Level = LogLevel.Error, Message = "Job {Job} failed after {Milliseconds:0} ms.")]
     private partial void LogFailed(Exception exception, string job, double milliseconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {Job} runs again in {Minutes} min (retry {Retry} of {Retries}).")]
+    private partial void LogRetrying(string job, double minutes, int retry, int retries);
 }

@@ -1,48 +1,136 @@
 using my_project.Api.Scheduling;
 using Cronos;
 using Microsoft.Data.Sqlite;
+using SQLitePCL;
 
 namespace my_project.Api.Database;
 
 /// <summary>
-/// Copies the live database to <c>data/backups/app-&lt;UTC time&gt;.db</c> with SQLite's online backup API, which gives a
-/// consistent snapshot while writers carry on (copying the file would not: the WAL holds recent commits), then keeps
-/// the newest <c>BACKUP_KEEP</c> copies. <c>make restore file=…</c> puts one back.
+/// Copies the live database to <c>data/backups/app-&lt;UTC time&gt;.db</c> with <c>VACUUM INTO</c>, then keeps the
+/// newest <c>BACKUP_KEEP</c> copies. <c>make restore file=…</c> puts one back.
 /// </summary>
+/// <remarks>
+/// <c>VACUUM INTO</c> writes a consistent snapshot from one read transaction; under WAL, writers carry on meanwhile
+/// and cannot make it restart (the backup API copying a few pages per step starts over after every write). Copying
+/// the file would not be consistent: the WAL holds recent commits. A copy is written to
+/// <c>app-&lt;UTC time&gt;.db.partial</c> and renamed when complete, so a failed or killed run never leaves anything
+/// that prune or restore would take for a backup; the next run deletes what a killed one left.
+/// </remarks>
 public sealed class SqliteBackupJob(SqliteDatabase database, BackupOptions options, TimeProvider time) : IScheduledJob
 {
+    private const string Unfinished = ".partial";
+
+    /// <summary>Seconds a backup waits for a database another connection holds locked (the service's busy_timeout).</summary>
+    private const int LockedAttempts = 30;
+
     public string Name => "sqlite-backup";
 
     public CronExpression Schedule => options.Schedule;
 
     public Task RunAsync(CancellationToken cancellationToken) => BackUpAsync(cancellationToken);
 
+    private string Stem => Path.GetFileNameWithoutExtension(database.File);
+
     /// <summary>Takes one backup now and prunes old ones; returns the new file's path.</summary>
+    /// <exception cref="OperationCanceledException">Cancelled; no file was left behind.</exception>
     public async Task<string> BackUpAsync(CancellationToken cancellationToken = default)
     {
         Directory.CreateDirectory(database.BackupFolder);
-        var name = $"{Path.GetFileNameWithoutExtension(database.File)}-{time.GetUtcNow():yyyyMMdd'T'HHmmssfff'Z'}.db";
-        var target = Path.Combine(database.BackupFolder, name);
-        var partial = target + ".partial"; // never mistaken for a finished backup if the process dies mid-copy
+        DeleteAbandonedCopies();
+        var target = Path.Combine(database.BackupFolder, $"{Stem}-{time.GetUtcNow():yyyyMMdd'T'HHmmssfff'Z'}.db");
+        var partial = target + Unfinished;
 
-        await using (var source = new SqliteConnection(database.ConnectionString))
-        await using (var destination = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = partial, Pooling = false }.ToString()))
+        // Held open while it is written, so another instance's clean-up can tell it from an abandoned copy.
+        var held = new FileStream(partial, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.ReadWrite);
+        try
         {
-            await source.OpenAsync(cancellationToken);
-            await Task.Run(() => source.BackupDatabase(destination), cancellationToken);
+            await using (held)
+            {
+                await Task.Run(() => CopyTo(partial, cancellationToken), cancellationToken);
+                held.Flush(flushToDisk: true); // SQLite does not promise to sync VACUUM INTO's output
+            }
+
+            File.Move(partial, target);
+        }
+        catch
+        {
+            DeleteCopy(partial);
+            cancellationToken.ThrowIfCancellationRequested(); // an interrupted copy is a cancellation, not a failure
+            throw;
         }
 
-        File.Move(partial, target);
         Prune();
         return target;
     }
 
+    private void CopyTo(string file, CancellationToken cancellationToken)
+    {
+        // Unpooled: the interrupt below must never reach a connection that is back in the pool serving someone else.
+        using var source = new SqliteConnection(new SqliteConnectionStringBuilder(database.ConnectionString) { Pooling = false }.ToString());
+        source.Open();
+        using var interrupt = cancellationToken.Register(() => raw.sqlite3_interrupt(source.Handle));
+        using var command = source.CreateCommand();
+        command.CommandText = "VACUUM INTO $file;";
+        command.Parameters.AddWithValue("$file", file);
+
+        // Microsoft.Data.Sqlite retries a busy or locked database for CommandTimeout seconds without looking at the
+        // token (and an interrupt between its retries is lost), so retry a second at a time here, checking it between.
+        command.CommandTimeout = 1;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                command.ExecuteNonQuery();
+                return;
+            }
+            catch (SqliteException e) when (e.SqliteErrorCode is raw.SQLITE_BUSY or raw.SQLITE_LOCKED
+                && attempt < LockedAttempts && !cancellationToken.IsCancellationRequested)
+            {
+            }
+        }
+    }
+
     private void Prune()
     {
-        var pattern = $"{Path.GetFileNameWithoutExtension(database.File)}-*.db";
-        foreach (var old in Directory.GetFiles(database.BackupFolder, pattern).OrderDescending(StringComparer.Ordinal).Skip(options.Keep))
+        foreach (var old in Directory.GetFiles(database.BackupFolder, $"{Stem}-*.db").OrderDescending(StringComparer.Ordinal).Skip(options.Keep))
         {
             File.Delete(old);
         }
+    }
+
+    // A killed run leaves its .partial copy (and SQLite's -journal beside it); a copy still being written by another
+    // instance sharing the folder is held open by its writer and stays.
+    private void DeleteAbandonedCopies()
+    {
+        foreach (var partial in Directory.GetFiles(database.BackupFolder, $"{Stem}-*.db{Unfinished}"))
+        {
+            if (!IsBeingWritten(partial))
+            {
+                DeleteCopy(partial);
+            }
+        }
+    }
+
+    private static bool IsBeingWritten(string partial)
+    {
+        try
+        {
+            using var exclusive = new FileStream(partial, FileMode.Open, FileAccess.Read, FileShare.None);
+            return false;
+        }
+        catch (FileNotFoundException)
+        {
+            return false;
+        }
+        catch (IOException)
+        {
+            return true;
+        }
+    }
+
+    private static void DeleteCopy(string partial)
+    {
+        File.Delete(partial);
+        File.Delete(partial + "-journal");
     }
 }

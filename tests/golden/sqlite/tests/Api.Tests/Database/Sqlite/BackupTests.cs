@@ -1,38 +1,73 @@
+using System.Diagnostics;
 using my_project.Api.Database;
-using my_project.Api.Shields;
 using my_project.Api.Infrastructure;
+using my_project.Api.Shields;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Xunit.Abstractions;
 
 namespace my_project.Api.Tests.Database;
 
-public sealed class BackupTests(ApiFactory factory) : IClassFixture<ApiFactory>
+public sealed class BackupTests(ApiFactory factory, ITestOutputHelper output) : IClassFixture<ApiFactory>
 {
+    private const int Writers = 32;
+    private const int Backups = 50;
+    private static readonly TimeSpan Limit = TimeSpan.FromMinutes(3);
+
     [Fact]
-    public async Task A_backup_taken_while_writers_run_is_a_consistent_database()
+    public async Task Fifty_backups_under_32_writers_are_all_intact_and_hold_every_row_committed_before_they_began()
     {
         var session = factory.Services.GetRequiredService<DbSession>();
-        using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        var writers = Enumerable.Range(0, 8).Select(w => Task.Run(async () =>
+        var job = factory.Services.GetRequiredService<SqliteBackupJob>();
+        var prefix = Guid.NewGuid().ToString("N")[..8];
+        var committed = new int[Writers]; // writer w has committed its rows 0 .. committed[w]-1
+        using var stop = new CancellationTokenSource(Limit);
+        var writers = Enumerable.Range(0, Writers).Select(w => Task.Run(async () =>
         {
-            for (var i = 0; !stop.IsCancellationRequested && i < 2_000; i++)
+            for (var i = 0; !stop.IsCancellationRequested && i < 100_000; i++)
             {
-                await session.RunAsync(db => db.Set<Shield>().Add(new Shield { Name = $"backup-{w}-{i}" }));
+                await session.RunAsync(db => db.Add(new Shield { Name = RowName(prefix, w, i) }));
+                Volatile.Write(ref committed[w], i + 1);
             }
         })).ToArray();
-        await Task.Delay(200); // let the writers get going
+        var clock = Stopwatch.StartNew();
+        while (Snapshot(committed).Min() == 0) // every writer under way, past EF Core's first-use costs
+        {
+            Assert.True(clock.Elapsed < Limit, "The writers did not start.");
+            await Task.Delay(10);
+        }
 
-        var before = await CountAsync(factory.DatabaseFile);
-        var backup = await factory.Services.GetRequiredService<SqliteBackupJob>().BackUpAsync();
-        var after = await CountAsync(factory.DatabaseFile);
+        var first = Snapshot(committed);
+        var before = first;
+        var rowsChecked = 0L;
+        for (var b = 0; b < Backups; b++)
+        {
+            Assert.True(clock.Elapsed < Limit, $"Only {b} backups in {Limit}.");
+            Assert.False(writers.Any(w => w.IsCompleted), "A writer stopped while backups were being taken.");
+            before = Snapshot(committed);
+            var backup = await job.BackUpAsync();
+
+            Assert.Equal("ok", await ScalarAsync(backup, "PRAGMA integrity_check;"));
+            var names = await NamesAsync(backup, prefix);
+            for (var w = 0; w < Writers; w++)
+            {
+                var missing = Enumerable.Range(0, before[w]).FirstOrDefault(i => !names.Contains(RowName(prefix, w, i)), -1);
+                Assert.True(missing < 0, $"Backup {b} lacks row {missing} of writer {w}, committed before it began.");
+            }
+
+            rowsChecked += before.Sum();
+        }
+
+        var elapsed = clock.Elapsed;
         await stop.CancelAsync();
-        await Task.WhenAll(writers);
-
-        Assert.Matches(@"app-\d{8}T\d{9}Z\.db$", Path.GetFileName(backup).Replace("test-", "app-"));
-        Assert.Equal("ok", await ScalarAsync(backup, "PRAGMA integrity_check;"));
-        Assert.InRange(await CountAsync(backup), before, after);
+        await Task.WhenAll(writers).WaitAsync(Limit);
+        output.WriteLine($"{Backups} backups in {elapsed.TotalSeconds:0.0} s while {Writers} writers committed " +
+            $"{before.Sum() - first.Sum()} rows ({committed.Sum()} in all); {rowsChecked} committed rows found in backups");
+        Assert.True(before.Sum() > first.Sum(), "The writers committed nothing while the backups ran.");
     }
+
+    private static int[] Snapshot(int[] committed) => [.. committed.Select((_, w) => Volatile.Read(ref committed[w]))];
 
     [Fact]
     public async Task Old_backups_are_pruned_to_BACKUP_KEEP()
@@ -48,8 +83,72 @@ public sealed class BackupTests(ApiFactory factory) : IClassFixture<ApiFactory>
         }
 
         var folder = Path.GetDirectoryName(taken[0])!;
+        Assert.All(taken, backup => Assert.Matches(@"^test-\d{8}T\d{9}Z\.db$", Path.GetFileName(backup)));
         Assert.Equal(taken.TakeLast(3).Order(), Directory.GetFiles(folder, "*.db").Order());
-        Assert.Empty(Directory.GetFiles(folder, "*.partial"));
+        Assert.Empty(Directory.GetFiles(folder, "*.partial*"));
+    }
+
+    [Fact]
+    public async Task A_backup_waits_for_a_database_another_connection_has_locked()
+    {
+        using var database = await ScratchDatabase.CreateAsync();
+        await using var locker = await database.LockAsync();
+
+        var backup = database.Job.BackUpAsync();
+        await Task.Delay(1_500); // longer than one attempt, so the job's own retry is exercised
+        Assert.False(backup.IsCompleted, "The backup did not wait for the lock.");
+        await ExecuteAsync(locker, "COMMIT;");
+        await locker.DisposeAsync(); // a connection that took the lock in exclusive mode under WAL keeps it until closed
+        var file = await backup.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(1L, await ScalarAsync(file, "SELECT count(*) FROM shield WHERE name = 'locked';"));
+    }
+
+    [Fact]
+    public async Task A_backup_cancelled_while_it_waits_for_a_lock_stops_within_seconds_and_leaves_no_file()
+    {
+        using var database = await ScratchDatabase.CreateAsync();
+        await using (await database.LockAsync())
+        {
+            using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(1_200));
+            var clock = Stopwatch.StartNew();
+
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => database.Job.BackUpAsync(cancel.Token));
+
+            Assert.InRange(clock.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(5));
+        }
+
+        Assert.Empty(Directory.GetFiles(database.Backups));
+    }
+
+    [Fact]
+    public async Task A_failed_backup_leaves_no_file()
+    {
+        using var database = new ScratchDatabase();
+        await File.WriteAllTextAsync(database.File, "not a database, but long enough to have a header");
+
+        await Assert.ThrowsAsync<SqliteException>(() => database.Job.BackUpAsync());
+
+        Assert.Empty(Directory.GetFiles(database.Backups));
+    }
+
+    [Fact]
+    public async Task The_next_backup_deletes_what_a_killed_one_left_but_not_a_copy_another_instance_is_writing()
+    {
+        var job = factory.Services.GetRequiredService<SqliteBackupJob>();
+        var folder = Path.GetDirectoryName(await job.BackUpAsync())!;
+        var abandoned = Path.Combine(folder, "test-20260101T030000000Z.db.partial");
+        var inProgress = Path.Combine(folder, "test-20260101T030000001Z.db.partial");
+        await File.WriteAllTextAsync(abandoned, "");
+        await File.WriteAllTextAsync(abandoned + "-journal", "");
+        await using (new FileStream(inProgress, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.ReadWrite))
+        {
+            await job.BackUpAsync();
+
+            Assert.Equal([inProgress], Directory.GetFiles(folder, "*.partial*"));
+        }
+
+        File.Delete(inProgress);
     }
 
     [Theory]
@@ -76,13 +175,82 @@ public sealed class BackupTests(ApiFactory factory) : IClassFixture<ApiFactory>
         Assert.Equal(7, options.Keep);
     }
 
-    private static async Task<long> CountAsync(string file) => (long)(await ScalarAsync(file, "SELECT count(*) FROM shield;"))!;
+    private static string RowName(string prefix, int writer, int i) => $"{prefix}-{writer}-{i}";
+
+    private static async Task<HashSet<string>> NamesAsync(string file, string prefix)
+    {
+        await using var connection = await OpenAsync(file);
+        await using var command = new SqliteCommand("SELECT name FROM shield WHERE name LIKE $prefix || '-%';", connection);
+        command.Parameters.AddWithValue("$prefix", prefix);
+        await using var reader = await command.ExecuteReaderAsync();
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        while (await reader.ReadAsync())
+        {
+            names.Add(reader.GetString(0));
+        }
+
+        return names;
+    }
 
     private static async Task<object?> ScalarAsync(string file, string sql)
     {
-        await using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = file, Pooling = false }.ToString());
-        await connection.OpenAsync();
+        await using var connection = await OpenAsync(file);
         await using var command = new SqliteCommand(sql, connection);
         return await command.ExecuteScalarAsync();
+    }
+
+    private static async Task ExecuteAsync(SqliteConnection connection, string sql)
+    {
+        await using var command = new SqliteCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private static async Task<SqliteConnection> OpenAsync(string file)
+    {
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = file, Pooling = false }.ToString());
+        await connection.OpenAsync();
+        return connection;
+    }
+
+    /// <summary>A WAL database of its own in a temporary folder, with a backup job on it and no other connections.</summary>
+    private sealed class ScratchDatabase : IDisposable
+    {
+        private readonly string folder = Directory.CreateTempSubdirectory("backup-tests-").FullName;
+
+        public ScratchDatabase()
+        {
+            Job = new SqliteBackupJob(new SqliteDatabase(File), BackupOptions.FromConfiguration(new ConfigurationBuilder().Build()), TimeProvider.System);
+            Directory.CreateDirectory(Backups);
+        }
+
+        public string File => Path.Combine(folder, "app.db");
+
+        public string Backups => Path.Combine(folder, "backups");
+
+        public SqliteBackupJob Job { get; }
+
+        public static async Task<ScratchDatabase> CreateAsync()
+        {
+            var database = new ScratchDatabase();
+            await using var connection = await OpenAsync(database.File);
+            await ExecuteAsync(connection, "PRAGMA journal_mode = WAL;");
+            await ExecuteAsync(connection, "CREATE TABLE shield (id INTEGER PRIMARY KEY, name TEXT NOT NULL);");
+            return database;
+        }
+
+        /// <summary>
+        /// Holds the database locked, as a sqlite3 shell in exclusive locking mode can: even under WAL, readers get
+        /// "database is locked" until the lock is released.
+        /// </summary>
+        public async Task<SqliteConnection> LockAsync()
+        {
+            var locker = await OpenAsync(File);
+            await ExecuteAsync(locker, "PRAGMA locking_mode = EXCLUSIVE;");
+            await ExecuteAsync(locker, "BEGIN EXCLUSIVE;");
+            await ExecuteAsync(locker, "INSERT INTO shield (name) VALUES ('locked');");
+            return locker;
+        }
+
+        public void Dispose() => Directory.Delete(folder, recursive: true);
     }
 }
