@@ -5,8 +5,8 @@ namespace AegisApp.Api.Database;
 /// <summary>
 /// The database component: EF Core on the database <c>DATABASE_URL</c> names, readied at start-up, checked by
 /// <c>/health</c>, and reached through <see cref="DbSession"/> or a request's <see cref="AppDbContext"/>. The provider's
-/// own <c>AddDatabase()</c>, in its folder beside this file, calls this with what only it knows. To remove the
-/// component, delete this folder, Scheduling/ and their lines in Program.cs.
+/// own <c>AddDatabase()</c>, in its folder inside this one, calls this with what only it knows. To remove the component,
+/// delete this folder, Scheduling/ and the resource folders (and their tests), and their lines in Program.cs.
 /// </summary>
 public static class DatabaseExtensions
 {

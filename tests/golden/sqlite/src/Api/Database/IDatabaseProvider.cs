@@ -3,8 +3,8 @@ using Microsoft.EntityFrameworkCore;
 namespace my_project.Api.Database;
 
 /// <summary>
-/// What the shared database code asks of the provider. This project's provider lives in the folder beside this file,
-/// whose <c>AddDatabase()</c> creates it from <c>DATABASE_URL</c>; every other file in this folder works on any provider.
+/// What the shared database code asks of the provider. This project's provider lives in a folder inside this one,
+/// whose <c>AddDatabase()</c> creates it from <c>DATABASE_URL</c>; every other file here works on any provider.
 /// </summary>
 public interface IDatabaseProvider
 {
