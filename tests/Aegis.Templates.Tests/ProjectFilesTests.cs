@@ -8,9 +8,9 @@ public sealed class ProjectFilesTests(TemplatePack pack)
 {
     public static TheoryData<string[], string[]> MakeTargets => new()
     {
-        { [], ["help", "serve", "test", "health", "docker-build", "docker-up"] },
-        { ["--database"], ["help", "serve", "test", "migrate", "migration", "db-shell", "backup", "restore", "health", "docker-build", "docker-up"] },
-        { ["--db-provider", "postgres"], ["help", "serve", "test", "migrate", "migration", "db-shell", "health", "docker-build", "docker-up"] },
+        { [], ["help", "serve", "test", "health", "client", "docker-build", "docker-up"] },
+        { ["--database"], ["help", "serve", "test", "migrate", "migration", "db-shell", "backup", "restore", "health", "client", "docker-build", "docker-up"] },
+        { ["--db-provider", "postgres"], ["help", "serve", "test", "migrate", "migration", "db-shell", "health", "client", "docker-build", "docker-up"] },
     };
 
     [Theory]

@@ -44,15 +44,23 @@ public sealed class RunningService : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts <paramref name="program"/> with <c>PORT</c> set to a free port and waits for <c>/health</c> to answer.</summary>
+    /// <summary>
+    /// Starts <paramref name="program"/> with <c>PORT</c> set to a free port and waits for <c>/health</c> to answer;
+    /// with <paramref name="ipv4LoopbackOnly"/>, it listens on 127.0.0.1 alone (<c>ASPNETCORE_URLS</c>) instead of localhost.
+    /// </summary>
     public static async Task<RunningService> StartAsync(
-        string workingDirectory, string program, IEnumerable<string> arguments, IReadOnlyDictionary<string, string?>? environment = null)
+        string workingDirectory, string program, IEnumerable<string> arguments, IReadOnlyDictionary<string, string?>? environment = null,
+        bool ipv4LoopbackOnly = false)
     {
         var args = arguments.ToArray();
         var port = FreePort();
         var service = new RunningService(port, Shell.Describe(program, args, workingDirectory));
         var variables = Shell.Merge(environment);
         variables["PORT"] = port.ToString();
+        if (ipv4LoopbackOnly)
+        {
+            variables["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
+        }
         service.process = Cli.Wrap("setsid")
             .WithArguments([program, .. args])
             .WithWorkingDirectory(workingDirectory)

@@ -8,8 +8,8 @@ namespace my_project.Api.Shields;
 
 /// <summary>The body of <c>POST</c> and <c>PUT /shields</c>; an omitted <c>defenseRating</c> is 10.</summary>
 public sealed record ShieldRequest(
-    [Required, MaxLength(Shield.MaxNameLength)] string Name,
-    [Range(0, 100)] int DefenseRating = Shield.DefaultDefenseRating);
+    [property: Required, Length(1, Shield.MaxNameLength)] string Name,
+    [property: Range(0, 100)] int DefenseRating = Shield.DefaultDefenseRating);
 
 /// <summary>The <c>/shields</c> resource. Writes run in a unit of work: a failed request writes nothing.</summary>
 public sealed class ShieldsApi : IEndpoints
@@ -20,14 +20,14 @@ public sealed class ShieldsApi : IEndpoints
 
     public static void Map(IEndpointRouteBuilder app)
     {
-        var shields = app.MapGroup("/shields").WithTags("Shields");
-        shields.MapGet("/", ListShields);
-        shields.MapGet("/{id:int}", GetShield);
+        var shields = app.MapGroup("/shields").WithTag("Shields", "The example resource: replace it with your own.");
+        shields.MapGet("/", ListShields).WithSummary("List every shield, in id order");
+        shields.MapGet("/{id:int}", GetShield).WithSummary("Get a shield");
 
         var writes = shields.MapGroup("").AddEndpointFilter<UnitOfWorkFilter>();
-        writes.MapPost("/", CreateShield);
-        writes.MapPut("/{id:int}", UpdateShield);
-        writes.MapDelete("/{id:int}", DeleteShield);
+        writes.MapPost("/", CreateShield).WithSummary("Create a shield");
+        writes.MapPut("/{id:int}", UpdateShield).WithSummary("Replace a shield");
+        writes.MapDelete("/{id:int}", DeleteShield).WithSummary("Delete a shield");
     }
 
     public static async Task<Ok<Shield[]>> ListShields(AppDbContext db, CancellationToken cancellationToken) =>

@@ -128,6 +128,18 @@ public sealed class ShieldsApiTests(ApiFactory factory) : IClassFixture<ApiFacto
         Assert.Equal(50, (await client.GetFromJsonAsync<Shield>($"/shields/{created.Id}"))!.DefenseRating);
     }
 
+    [PostgresFact]
+    public async Task OpenApi_names_each_operation_for_its_handler()
+    {
+        using var document = JsonDocument.Parse(await client.GetStringAsync("/openapi/v1.json"));
+
+        var operations = document.RootElement.GetProperty("paths").EnumerateObject()
+            .SelectMany(path => path.Value.EnumerateObject().Select(operation => $"{operation.Name.ToUpperInvariant()} {path.Name} {operation.Value.GetProperty("operationId")}"));
+        Assert.Equal(
+            ["GET /shields ListShields", "POST /shields CreateShield", "GET /shields/{id} GetShield", "PUT /shields/{id} UpdateShield", "DELETE /shields/{id} DeleteShield"],
+            operations);
+    }
+
     private async Task<int> CountAsync()
     {
         await using var scope = factory.Services.CreateAsyncScope();

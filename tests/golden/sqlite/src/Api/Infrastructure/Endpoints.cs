@@ -16,15 +16,20 @@ public static class EndpointExtensions
     private static readonly MethodInfo MapFeature =
         typeof(EndpointExtensions).GetMethod(nameof(Map), BindingFlags.NonPublic | BindingFlags.Static)!;
 
-    /// <summary>Maps the endpoints of every <see cref="IEndpoints"/> class in this project, in order of their names.</summary>
+    /// <summary>
+    /// Maps the endpoints of every <see cref="IEndpoints"/> class in this project, in order of their names, each
+    /// described in the OpenAPI document by <see cref="ApiDocument.Describe"/>.
+    /// </summary>
     public static IEndpointRouteBuilder MapEndpoints(this IEndpointRouteBuilder app)
     {
         var features = typeof(IEndpoints).Assembly.GetTypes()
             .Where(type => type is { IsClass: true, IsAbstract: false } && type.IsAssignableTo(typeof(IEndpoints)))
             .OrderBy(type => type.FullName, StringComparer.Ordinal);
+        var api = app.MapGroup("");
+        ((IEndpointConventionBuilder)api).Finally(ApiDocument.Describe); // after the endpoints' own conventions
         foreach (var feature in features)
         {
-            MapFeature.MakeGenericMethod(feature).Invoke(null, [app]);
+            MapFeature.MakeGenericMethod(feature).Invoke(null, [api]);
         }
 
         return app;

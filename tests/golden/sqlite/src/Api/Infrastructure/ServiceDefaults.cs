@@ -41,9 +41,11 @@ public static class ServiceDefaults
             // Validation errors name fields as the JSON does ("defenseRating"), not as C# does
             // (https://github.com/dotnet/aspnetcore/issues/61764).
             options.SerializerOptions.DictionaryKeyPolicy = JsonNamingPolicy.CamelCase;
+            // Numbers are JSON numbers: "10" is a 400, and the OpenAPI document types them as plain integers.
+            options.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
         });
         builder.Services.AddValidation();
-        builder.Services.AddOpenApi();
+        builder.Services.AddOpenApi(ApiDocument.Configure);
         builder.Services.AddHealthChecks();
         return builder;
     }
