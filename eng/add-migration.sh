@@ -24,6 +24,8 @@ for provider in $providers; do
   project=$work/$provider/AegisApp
   dotnet new aegis --name AegisApp --output "$project" --db-provider "$provider" --debug:custom-hive "$work/hive" >/dev/null
   make -C "$project" --no-print-directory migration name="$name"
-  cp -r "$project/src/Api/Database/$folder/Migrations/." "$root/content/aegis/src/Api/Database/$folder/Migrations/"
+  migrations=$root/content/aegis/src/Api/Database/$folder/Migrations
+  cp -r "$project/src/Api/Database/$folder/Migrations/." "$migrations/"
+  sed -i '1s/^\xEF\xBB\xBF//' "$migrations"/*.cs # dotnet-ef writes a byte-order mark; the template's files have none
   echo "Added $name to content/aegis/src/Api/Database/$folder/Migrations/."
 done
