@@ -1,5 +1,15 @@
 namespace my_project.Api.Database;
 
+public static class UnitOfWorkExtensions
+{
+    /// <summary>
+    /// Runs each of the group's endpoints in a unit of work (see <see cref="UnitOfWorkFilter"/>), and documents the
+    /// 503 problem a write answers when the database cannot take it (<see cref="DatabaseFaultHandler"/>).
+    /// </summary>
+    public static RouteGroupBuilder WithUnitOfWork(this RouteGroupBuilder group) =>
+        group.AddEndpointFilter<UnitOfWorkFilter>().ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+}
+
 /// <summary>
 /// The session helper's rule for write endpoints: the request's changes are committed if and only if the handler
 /// returns a success (2xx) result. An exception or an error result (404, 400, …) rolls everything back, including

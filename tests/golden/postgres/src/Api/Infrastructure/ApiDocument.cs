@@ -41,6 +41,7 @@ public static class ApiDocument
                 tag.Description ??= tags.GetValueOrDefault(tag.Name ?? "");
             }
 
+            RequireWrittenProperties(document);
             return Task.CompletedTask;
         });
         options.AddOperationTransformer((operation, _, _) =>
@@ -72,6 +73,32 @@ public static class ApiDocument
             return Task.CompletedTask;
         });
     }
+
+    /// <summary>
+    /// The service writes every non-null property of what it returns, so in a schema that only responses use (such
+    /// as <c>Shield</c>) those properties are required, and a generated client types them as always present. A schema
+    /// that requests use keeps its own rules: there a default makes a property optional.
+    /// </summary>
+    private static void RequireWrittenProperties(OpenApiDocument document)
+    {
+        var operations = document.Paths.Values.SelectMany(path => path.Operations?.Values.AsEnumerable() ?? []).ToList();
+        var read = SchemaIds(operations.Select(operation => operation.RequestBody?.Content));
+        var written = SchemaIds(operations.SelectMany(operation => operation.Responses?.Values.AsEnumerable() ?? []).Select(response => response.Content));
+        foreach (var id in written.Except(read))
+        {
+            if (document.Components?.Schemas?.TryGetValue(id, out var found) == true && found is OpenApiSchema { Properties: { } properties } schema)
+            {
+                schema.Required ??= new HashSet<string>();
+                schema.Required.UnionWith(properties.Where(property => property.Value.Type?.HasFlag(JsonSchemaType.Null) != true).Select(property => property.Key));
+            }
+        }
+    }
+
+    /// <summary>The schemas of JSON bodies (problems excluded), or of their items when a body is an array.</summary>
+    private static HashSet<string> SchemaIds(IEnumerable<IDictionary<string, OpenApiMediaType>?> bodies) =>
+        bodies.Select(content => content?.TryGetValue("application/json", out var json) == true ? json.Schema : null)
+            .Select(schema => (schema as OpenApiSchemaReference ?? schema?.Items as OpenApiSchemaReference)?.Reference.Id)
+            .OfType<string>().ToHashSet();
 
     /// <summary>
     /// The operation id is the handler's name (<c>CreateShield</c>) unless the endpoint has a name already; an

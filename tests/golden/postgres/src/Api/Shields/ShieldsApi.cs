@@ -24,7 +24,7 @@ public sealed class ShieldsApi : IEndpoints
         shields.MapGet("/", ListShields).WithSummary("List every shield, in id order");
         shields.MapGet("/{id:int}", GetShield).WithSummary("Get a shield");
 
-        var writes = shields.MapGroup("").AddEndpointFilter<UnitOfWorkFilter>();
+        var writes = shields.MapGroup("").WithUnitOfWork();
         writes.MapPost("/", CreateShield).WithSummary("Create a shield");
         writes.MapPut("/{id:int}", UpdateShield).WithSummary("Replace a shield");
         writes.MapDelete("/{id:int}", DeleteShield).WithSummary("Delete a shield");

@@ -140,6 +140,21 @@ public sealed class ShieldsApiTests(ApiFactory factory) : IClassFixture<ApiFacto
             operations);
     }
 
+    [Fact]
+    public async Task OpenApi_marks_what_a_shield_always_has_and_the_503_of_writes()
+    {
+        using var document = JsonDocument.Parse(await client.GetStringAsync("/openapi/v1.json"));
+
+        var schemas = document.RootElement.GetProperty("components").GetProperty("schemas");
+        Assert.Equal(["defenseRating", "id", "name"], schemas.GetProperty("Shield").GetProperty("required").EnumerateArray().Select(name => name.GetString()).Order(StringComparer.Ordinal));
+        Assert.Equal(["name"], schemas.GetProperty("ShieldRequest").GetProperty("required").EnumerateArray().Select(name => name.GetString()));
+        var paths = document.RootElement.GetProperty("paths");
+        var operations = paths.EnumerateObject().SelectMany(path => path.Value.EnumerateObject().Select(operation => (Name: $"{operation.Name.ToUpperInvariant()} {path.Name}", operation.Value)));
+        Assert.Equal(
+            ["POST /shields", "PUT /shields/{id}", "DELETE /shields/{id}"],
+            operations.Where(operation => operation.Value.GetProperty("responses").TryGetProperty("503", out _)).Select(operation => operation.Name));
+    }
+
     private async Task<int> CountAsync()
     {
         await using var scope = factory.Services.CreateAsyncScope();
