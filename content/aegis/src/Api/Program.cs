@@ -4,10 +4,9 @@ using AegisApp.Api.Database;
 using AegisApp.Api.Scheduling;
 #endif
 
+var builder = WebApplication.CreateBuilder(args);
 try
 {
-    var builder = WebApplication.CreateBuilder(args);
-
     builder.AddServiceDefaults();
 #if (UseDatabase)
     builder.AddDatabase();
@@ -25,7 +24,7 @@ try
     app.Run();
     return 0;
 }
-catch (StartupException e)
+catch (StartupException e) when (!builder.Environment.IsEnvironment("Testing")) // a test sees the exception itself
 {
     Console.Error.WriteLine(e.Message);
     return 1;

@@ -1,9 +1,8 @@
 using my_project.Api.Infrastructure;
 
+var builder = WebApplication.CreateBuilder(args);
 try
 {
-    var builder = WebApplication.CreateBuilder(args);
-
     builder.AddServiceDefaults();
 
     var app = builder.Build();
@@ -17,7 +16,7 @@ try
     app.Run();
     return 0;
 }
-catch (StartupException e)
+catch (StartupException e) when (!builder.Environment.IsEnvironment("Testing")) // a test sees the exception itself
 {
     Console.Error.WriteLine(e.Message);
     return 1;

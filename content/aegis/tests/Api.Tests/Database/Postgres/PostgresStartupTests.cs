@@ -4,6 +4,7 @@ using AegisApp.Api.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Migrations;
+using Microsoft.Extensions.Hosting.Internal;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 
@@ -44,12 +45,14 @@ public sealed class PostgresStartupTests
 
         await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => Startup(factory.ConnectionString).StartAsync(CancellationToken.None))));
 
-        Assert.Equal(1L, await ScalarAsync(factory.ConnectionString, "SELECT count(*) FROM \"__EFMigrationsHistory\";"));
+        await using var db = new AppDbContext(Options(factory.ConnectionString));
+        Assert.Equal((long)db.Database.GetMigrations().Count(), await ScalarAsync(factory.ConnectionString, "SELECT count(*) FROM \"__EFMigrationsHistory\";"));
         Assert.Equal(0L, await ScalarAsync(factory.ConnectionString, "SELECT count(*) FROM shield;"));
     }
 
     private static DatabaseStartup Startup(string connectionString) =>
-        new(new PostgresProvider(connectionString), new PooledDbContextFactory<AppDbContext>(Options(connectionString)), NullLogger<DatabaseStartup>.Instance);
+        new(new PostgresProvider(connectionString), new PooledDbContextFactory<AppDbContext>(Options(connectionString)),
+            new HostingEnvironment { EnvironmentName = "Testing" }, NullLogger<DatabaseStartup>.Instance);
 
     private static DbContextOptions<AppDbContext> Options(string connectionString) =>
         new DbContextOptionsBuilder<AppDbContext>().UseNpgsql(connectionString).UseSnakeCaseNamingConvention().Options;

@@ -5,6 +5,7 @@ using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Migrations;
+using Microsoft.Extensions.Hosting.Internal;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace AegisApp.Api.Tests.Database;
@@ -76,7 +77,8 @@ public sealed class SqliteStartupTests
         using var provider = new SqliteProvider(new SqliteDatabase(file));
         var options = new DbContextOptionsBuilder<AppDbContext>().UseSnakeCaseNamingConvention();
         provider.Configure(options);
-        var startup = new DatabaseStartup(provider, new PooledDbContextFactory<AppDbContext>(options.Options), NullLogger<DatabaseStartup>.Instance);
+        var startup = new DatabaseStartup(
+            provider, new PooledDbContextFactory<AppDbContext>(options.Options), new HostingEnvironment { EnvironmentName = "Testing" }, NullLogger<DatabaseStartup>.Instance);
         await startup.StartAsync(CancellationToken.None);
     }
 

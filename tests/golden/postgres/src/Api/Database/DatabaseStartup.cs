@@ -5,11 +5,12 @@ namespace my_project.Api.Database;
 
 /// <summary>
 /// Readies the database before the server takes requests: the provider prepares it, a database that a newer build
-/// has migrated is refused, and the shipped migrations are applied. EF Core locks the database while it migrates, so
-/// when several instances start together one migrates and the others then find nothing to do.
+/// has migrated is refused, and the shipped migrations are applied. The provider locks the database while it migrates,
+/// so when several instances start together one migrates and the others then find nothing to do.
 /// </summary>
 internal sealed partial class DatabaseStartup(
-    IDatabaseProvider provider, IDbContextFactory<AppDbContext> contextFactory, ILogger<DatabaseStartup> logger) : IHostedService
+    IDatabaseProvider provider, IDbContextFactory<AppDbContext> contextFactory, IHostEnvironment environment, ILogger<DatabaseStartup> logger)
+    : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -25,16 +26,34 @@ internal sealed partial class DatabaseStartup(
                 $"a newer version of the service migrated it. Run that version, or {provider.RestoreAdvice}.");
         }
 
+        // Comparing the model with the migrations costs a startup its time, so only Development does it up front;
+        // elsewhere EF Core's own check refuses to migrate, and the same advice is given then.
+        if (environment.IsDevelopment() && db.Database.HasPendingModelChanges())
+        {
+            throw UnmigratedModel();
+        }
+
         var pending = db.Database.GetMigrations().Except(applied).ToList();
         if (pending.Count > 0) // a restart on an up-to-date database skips EF Core's migration machinery (~50 ms)
         {
-            await db.Database.MigrateAsync(cancellationToken);
+            try
+            {
+                await provider.MigrateAsync(db, cancellationToken);
+            }
+            catch (InvalidOperationException) when (db.Database.HasPendingModelChanges())
+            {
+                throw UnmigratedModel();
+            }
         }
 
         LogReady(provider.DisplayName, pending.Count, pending.Count == 0 ? "none" : string.Join(", ", pending));
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    private static StartupException UnmigratedModel() => new(
+        "The model has changes that no migration describes (a new entity or property?): " +
+        "run `make migration name=<Change>` to add one, then start again.");
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Database {Name} is ready; migrations applied now: {Count} ({Names}).")]
     private partial void LogReady(string name, int count, string names);

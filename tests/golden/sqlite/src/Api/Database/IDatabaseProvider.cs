@@ -20,6 +20,9 @@ public interface IDatabaseProvider
     /// <summary>Makes the database ready for its migrations at start-up, or throws a <c>StartupException</c> saying why it cannot be.</summary>
     Task PrepareAsync(AppDbContext db, CancellationToken cancellationToken);
 
+    /// <summary>Applies the pending migrations; of instances starting together, one applies them and the others wait.</summary>
+    Task MigrateAsync(AppDbContext db, CancellationToken cancellationToken);
+
     /// <summary>The migrations applied to the database; none when it has no migration history yet.</summary>
     Task<IReadOnlyCollection<string>> GetAppliedMigrationsAsync(AppDbContext db, CancellationToken cancellationToken);
 

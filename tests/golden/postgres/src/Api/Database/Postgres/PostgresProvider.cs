@@ -14,6 +14,9 @@ public sealed class PostgresProvider(string connectionString) : IDatabaseProvide
 {
     private static readonly IDisposable NoTurn = new NothingToRelease();
 
+    // Any number that nothing else on the server takes advisory locks with.
+    private const long MigrationsLockKey = 0x_1A2B_3C4D_5E6F_7081;
+
     public string DisplayName { get; } = new NpgsqlConnectionStringBuilder(connectionString).Database ?? "";
 
     public string RestoreAdvice => "restore a backup taken before it";
@@ -46,6 +49,25 @@ public sealed class PostgresProvider(string connectionString) : IDatabaseProvide
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.DuplicateDatabase)
         {
             // Another instance created it between our check and our CREATE DATABASE: use theirs.
+        }
+    }
+
+    // EF Core locks out other instances for one migration's transaction at a time, so an instance that read the
+    // history before another applied a later migration would apply it again. A session lock held across all of them
+    // makes the others wait, then find nothing left to do.
+    public async Task MigrateAsync(AppDbContext db, CancellationToken cancellationToken)
+    {
+        await db.Database.OpenConnectionAsync(cancellationToken); // one session for the lock and the migrations
+        try
+        {
+            await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_lock({MigrationsLockKey})", cancellationToken);
+            await db.Database.MigrateAsync(cancellationToken);
+        }
+        finally
+        {
+            // Pooled connections keep their session, so the lock is released explicitly (a crash ends the session).
+            await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_unlock({MigrationsLockKey})", CancellationToken.None);
+            await db.Database.CloseConnectionAsync();
         }
     }
 

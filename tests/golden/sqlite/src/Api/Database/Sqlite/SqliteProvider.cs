@@ -31,6 +31,9 @@ public sealed class SqliteProvider(SqliteDatabase database) : IDatabaseProvider,
         await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode = WAL;", cancellationToken);
     }
 
+    // EF Core's migration lock on SQLite is held for the whole run.
+    public Task MigrateAsync(AppDbContext db, CancellationToken cancellationToken) => db.Database.MigrateAsync(cancellationToken);
+
     public async Task<IReadOnlyCollection<string>> GetAppliedMigrationsAsync(AppDbContext db, CancellationToken cancellationToken) =>
         [.. await db.Database.GetAppliedMigrationsAsync(cancellationToken)];
 
