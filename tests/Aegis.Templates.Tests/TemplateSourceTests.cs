@@ -40,7 +40,7 @@ public sealed partial class TemplateSourceTests(TemplatePack pack)
     public void Every_literal_path_that_template_json_names_exists()
     {
         var named = new List<string>();
-        foreach (var source in TemplateJson.Template["sources"]!.AsArray())
+        foreach (var source in TemplateJson.Service.Template["sources"]!.AsArray())
         {
             named.AddRange(Strings(source!["exclude"]));
             foreach (var modifier in source["modifiers"]?.AsArray() ?? [])
@@ -50,7 +50,7 @@ public sealed partial class TemplateSourceTests(TemplatePack pack)
             }
         }
 
-        named.AddRange(TemplateJson.Template["primaryOutputs"]!.AsArray().Select(output => (string)output!["path"]!));
+        named.AddRange(TemplateJson.Service.Template["primaryOutputs"]!.AsArray().Select(output => (string)output!["path"]!));
 
         var literal = named.Select(path => TrailingGlob().Replace(path, "")).Where(path => !path.Any("*?[".Contains)).ToList();
         // Local files a template author may have (a .env, a served database), never committed: excluded in case.
@@ -62,11 +62,11 @@ public sealed partial class TemplateSourceTests(TemplatePack pack)
     [Fact]
     public void Every_source_file_reaches_a_generated_project_unless_template_json_leaves_it_out_by_name()
     {
-        var renames = TemplateJson.Template["sources"]!.AsArray()
+        var renames = TemplateJson.Service.Template["sources"]!.AsArray()
             .SelectMany(source => source!["modifiers"]?.AsArray() ?? [])
             .SelectMany(modifier => modifier!["rename"]?.AsObject() ?? [])
             .ToDictionary(rename => rename.Key, rename => (string)rename.Value!);
-        var leftOutByName = Strings(TemplateJson.Template["sources"]![0]!["exclude"]).ToHashSet();
+        var leftOutByName = Strings(TemplateJson.Service.Template["sources"]![0]!["exclude"]).ToHashSet();
         var generated = Variants.SelectMany(variant => GoldenTree.Files(Repo.Golden(variant))).ToHashSet();
 
         var unreached = SourceFiles()

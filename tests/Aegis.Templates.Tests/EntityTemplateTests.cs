@@ -1,0 +1,171 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Aegis.Templates.Tests.Infrastructure;
+
+namespace Aegis.Templates.Tests;
+
+/// <summary>
+/// <c>dotnet new aegis-entity</c> grows a generated service one resource at a time: a multi-word name and an
+/// irregular plural, on both providers, through <c>make migration</c>, a build with warnings as errors, the project's
+/// own tests, the served API and the tables. Bad input writes nothing and says why.
+/// </summary>
+[Collection(TemplatePackCollection.Name)]
+public sealed class EntityTemplateTests(TemplatePack pack)
+{
+    private static readonly string[] NewResourceFiles =
+    [
+        "src/Api/Knives/Knife.cs",
+        "src/Api/Knives/KnivesApi.cs",
+        "src/Api/MagicRings/MagicRing.cs",
+        "src/Api/MagicRings/MagicRingsApi.cs",
+        "tests/Api.Tests/Knives/KnivesApiTests.cs",
+        "tests/Api.Tests/MagicRings/MagicRingsApiTests.cs",
+    ];
+
+    [Fact]
+    public async Task Sqlite_service_gains_two_resources_that_migrate_build_pass_their_tests_and_serve()
+    {
+        var project = await GrownProjectAsync("--database");
+
+        await using var service = await RunningService.StartAsync(project, "make", ["serve"]);
+        var http = service.Http;
+        var created = await http.PostAsJsonAsync("/magic-rings", new { name = "The One Ring" });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var ring = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt32();
+        Assert.Equal($"/magic-rings/{ring}", created.Headers.Location?.OriginalString);
+        Assert.Equal($$"""{"id":{{ring}},"name":"The One Ring"}""", await http.GetStringAsync($"/magic-rings/{ring}"));
+        Assert.Equal(HttpStatusCode.OK, (await http.PutAsJsonAsync($"/magic-rings/{ring}", new { name = "Nenya" })).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await http.PostAsJsonAsync("/knives", new { name = "Sting" })).StatusCode);
+        Assert.Contains("Sting", await http.GetStringAsync("/knives"));
+
+        var blank = await http.PostAsJsonAsync("/knives", new { name = " " });
+        Assert.Equal(HttpStatusCode.BadRequest, blank.StatusCode);
+        Assert.Equal("application/problem+json", blank.Content.Headers.ContentType?.MediaType);
+        var missing = await http.DeleteAsync("/knives/999999");
+        Assert.Equal((HttpStatusCode.NotFound, "application/problem+json"), (missing.StatusCode, missing.Content.Headers.ContentType?.MediaType));
+        Assert.Equal(HttpStatusCode.NoContent, (await http.DeleteAsync($"/magic-rings/{ring}")).StatusCode);
+
+        using var document = JsonDocument.Parse(await http.GetStringAsync("/openapi/v1.json"));
+        var paths = document.RootElement.GetProperty("paths");
+        Assert.Equal("CreateMagicRing", paths.GetProperty("/magic-rings").GetProperty("post").GetProperty("operationId").GetString());
+        Assert.True(paths.GetProperty("/knives/{id}").GetProperty("put").GetProperty("responses").TryGetProperty("503", out _));
+
+        var schema = await Shell.RunAsync("sqlite3", ["data/app.db", ".schema magic_ring"], project);
+        Assert.Contains("\"magic_ring\" (", schema.StandardOutput);
+        Assert.Contains("\"name\" TEXT NOT NULL", schema.StandardOutput);
+        Assert.Equal("Sting\n", (await Shell.RunAsync("sqlite3", ["data/app.db", "SELECT name FROM knife;"], project)).StandardOutput);
+    }
+
+    [Fact]
+    public async Task Postgres_service_gains_the_same_resources_and_its_tests_pass_on_the_server()
+    {
+        await GrownProjectAsync("--db-provider", "postgres");
+    }
+
+    [Fact]
+    public async Task Output_for_a_multi_word_name_is_as_committed()
+    {
+        var project = await pack.GenerateAsync("--database");
+
+        await NewEntityAsync(project, "-n", "MagicRing");
+
+        var added = pack.NewFolder("magic-ring");
+        foreach (var file in NewResourceFiles.Where(file => file.Contains("MagicRing")))
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(added, file))!);
+            File.Copy(Path.Combine(project, file), Path.Combine(added, file));
+        }
+
+        await GoldenTree.AssertMatchesAsync("entity", added);
+    }
+
+    [Theory]
+    [InlineData("my-sword", "The name is not usable")]
+    [InlineData("1Sword", "The name is not usable")]
+    [InlineData("sword", "The name is not usable")]
+    [InlineData("Task", "The name is not usable")]
+    [InlineData("Knife --plural Knife", "The plural is not usable")]
+    [InlineData("Knife --plural knives", "The plural is not usable")]
+    public async Task Bad_names_write_nothing_and_say_why(string arguments, string message)
+    {
+        var project = await pack.GenerateAsync("--database");
+        var before = GoldenTree.Files(project);
+
+        var result = await NewEntityAsync(project, ["-n", .. arguments.Split(' ')]);
+
+        Assert.Contains(message + ", so nothing was written.", result.StandardOutput);
+        Assert.Equal(before.Order(StringComparer.Ordinal), GoldenTree.Files(project).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task An_existing_resource_is_refused_without_force_and_nothing_changes()
+    {
+        var project = await pack.GenerateAsync("--database");
+        await NewEntityAsync(project, "-n", "Sword");
+        var sword = Path.Combine(project, "src/Api/Swords/Sword.cs");
+        File.AppendAllText(sword, "// the user's own line\n");
+        var before = GoldenTree.Files(project);
+
+        var again = await NewEntityAsync(project, ["-n", "Sword"], check: false);
+
+        Assert.NotEqual(0, again.ExitCode);
+        Assert.Contains("--force", again.Output);
+        Assert.EndsWith("// the user's own line\n", File.ReadAllText(sword));
+        Assert.Equal(before.Order(StringComparer.Ordinal), GoldenTree.Files(project).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task Without_a_known_folder_it_asks_for_the_namespace_and_with_one_it_uses_it()
+    {
+        var folder = pack.NewFolder("not-a-project");
+
+        var unknown = await NewEntityAsync(folder, ["-n", "Sword"], workingDirectory: "");
+        Assert.Contains("The project's root namespace is unknown, so nothing was written.", unknown.StandardOutput);
+        Assert.Empty(GoldenTree.Files(folder));
+
+        await NewEntityAsync(folder, ["-n", "Sword", "--namespace", "Armoury"], workingDirectory: "");
+        Assert.Contains("namespace Armoury.Api.Swords;", File.ReadAllText(Path.Combine(folder, "src/Api/Swords/Sword.cs")));
+        Assert.Equal(["src/Api/Swords/Sword.cs", "src/Api/Swords/SwordsApi.cs", "tests/Api.Tests/Swords/SwordsApiTests.cs"], GoldenTree.Files(folder).Order(StringComparer.Ordinal));
+    }
+
+    /// <summary>
+    /// A fresh project with MagicRing and Knife (plural Knives) added: before <c>make migration</c> its schema test
+    /// fails and says what to run (checked on SQLite); after it, the project builds with warnings as errors and all its
+    /// tests pass (on the test server for PostgreSQL).
+    /// </summary>
+    private async Task<string> GrownProjectAsync(params string[] options)
+    {
+        var project = await pack.GenerateAsync(options);
+        await NewEntityAsync(project, "-n", "MagicRing");
+        await NewEntityAsync(project, "-n", "Knife", "--plural", "Knives");
+        Assert.All(NewResourceFiles, file => Assert.True(File.Exists(Path.Combine(project, file)), $"{file} was not written"));
+
+        Dictionary<string, string?>? environment = options.Contains("postgres")
+            ? new() { ["TEST_DATABASE_URL"] = (await pack.PostgresAsync()).Url, ["CI"] = "true" }
+            : null;
+        if (environment is null) // the check is the same for both providers; one build of it is enough
+        {
+            await Shell.RunAsync("dotnet", ["build", "-warnaserror", "-nodeReuse:false"], project, timeout: TimeSpan.FromMinutes(10));
+            var unmigrated = await Shell.RunAsync("dotnet", ["test", "--no-build", "-nodeReuse:false", "--filter", "FullyQualifiedName~SchemaTests"],
+                project, check: false, timeout: TimeSpan.FromMinutes(5));
+            Assert.NotEqual(0, unmigrated.ExitCode);
+            Assert.Contains("The model has changes that no migration describes", unmigrated.Output);
+        }
+
+        await Shell.RunAsync("make", ["migration", "name=AddMagicRingsAndKnives"], project, timeout: TimeSpan.FromMinutes(5));
+        await Shell.RunAsync("dotnet", ["build", "-warnaserror", "-nodeReuse:false"], project, timeout: TimeSpan.FromMinutes(10));
+        var tests = await Shell.RunAsync("dotnet", ["test", "--no-build", "-nodeReuse:false"], project, environment, timeout: TimeSpan.FromMinutes(5));
+        var summary = TestSummary.Of(tests);
+        Assert.Equal((0, 0), (summary.Failed, summary.Skipped));
+        Assert.Contains("MagicRingsApiTests", (await Shell.RunAsync("dotnet", ["test", "--no-build", "--list-tests"], project)).StandardOutput);
+        return project;
+    }
+
+    private Task<ShellResult> NewEntityAsync(string project, params string[] arguments) => NewEntityAsync(project, arguments, check: true);
+
+    // PWD is what a shell in that folder exports; the template names the project's namespace after it.
+    private Task<ShellResult> NewEntityAsync(string folder, string[] arguments, bool check = true, string? workingDirectory = null) =>
+        Shell.RunAsync("dotnet", ["new", "aegis-entity", .. arguments, "--debug:custom-hive", pack.Hive], folder,
+            new Dictionary<string, string?> { ["PWD"] = workingDirectory ?? folder }, check: check);
+}
