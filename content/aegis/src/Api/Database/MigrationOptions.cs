@@ -12,7 +12,7 @@ public sealed record MigrationOptions(bool MigrateOnStart)
     public const string MigrateOnStartKey = "MIGRATE_ON_START";
 
     /// <summary>How an operator applies the migrations as a step of its own.</summary>
-    public const string MigrateCommand = $"{AppRoles.Key}=migrate dotnet Api.dll (make migrate; docker compose run --rm migrate)";
+    public const string MigrateCommand = $"{AppRoles.Key}=migrate dotnet Api.dll (or make migrate)";
 
     /// <exception cref="StartupException">The value is not true or false.</exception>
     public static MigrationOptions FromConfiguration(IConfiguration configuration)

@@ -74,10 +74,14 @@ public sealed class SqliteProvider(SqliteDatabase database) : IDatabaseProvider,
         {
             return new FileStream(database.LockFile, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite);
         }
-        catch (IOException e)
+        catch (IOException e) when (e is not FileNotFoundException and not DirectoryNotFoundException)
         {
             throw new StartupException(
                 $"{database.File} is being restored (make restore holds {database.LockFile}); start the service when it has finished.", e);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new StartupException($"{database.File} cannot be used: its lock file cannot be created ({e.Message}).", e);
         }
     }
 }

@@ -46,7 +46,7 @@ public sealed class PostgresStartupTests
 
         Assert.Contains("does not exist yet, so it lacks the migrations 20261125185241_InitialCreate", error.Message);
         Assert.Contains("MIGRATE_ON_START=false", error.Message);
-        Assert.Contains("APP_ROLE=migrate dotnet Api.dll (make migrate", error.Message);
+        Assert.Contains("APP_ROLE=migrate dotnet Api.dll (or make migrate)", error.Message);
         await using var db = new AppDbContext(Options(factory.ConnectionString));
         Assert.False(await db.Database.CanConnectAsync());
     }
