@@ -97,6 +97,7 @@ public sealed class ContainerTests(TemplatePack pack, Podman podman, ITestOutput
         var compose = podman.ComposeIn(project, variables);
         var database = $"postgresql://aegis:aegis@127.0.0.1:{postgresPort}/my_project"; // the compose file's defaults
         const string api = $"{TemplatePack.ProjectName}-api", scheduler = $"{TemplatePack.ProjectName}-scheduler";
+        const string migrate = $"{TemplatePack.ProjectName}_migrate_1";
 
         // Several api containers at once: the compose file fixes the api's container_name, which docker compose refuses
         // to scale; the same file without that one line, and PORT=127.0.0.1: (a free port per container), scales.
@@ -112,11 +113,15 @@ public sealed class ContainerTests(TemplatePack pack, Podman podman, ITestOutput
 
             await compose.UpAsync();
             var containers = await podman.ContainersAsync(TemplatePack.ProjectName);
-            Assert.Equal([api, scheduler, $"{TemplatePack.ProjectName}_postgres_1"], containers);
-            foreach (var container in containers)
+            Assert.Equal([api, scheduler, migrate, $"{TemplatePack.ProjectName}_postgres_1"], containers);
+            foreach (var container in containers.Except([migrate]))
             {
                 Assert.Equal("running", await Inspect("container", container, "{{.State.Status}}"));
             }
+
+            // The one-shot step migrated the database and exited 0 before api and scheduler started.
+            Assert.Equal("exited 0", await Inspect("container", migrate, "{{.State.Status}} {{.State.ExitCode}}"));
+            Assert.Contains("migrations applied now: 1", (await podman.RunAsync(["logs", migrate])).Output);
 
             Assert.Equal("1654", await Inspect("container", api, "{{.Config.User}}"));
             await podman.WaitHealthyAsync(api);

@@ -94,6 +94,41 @@ public sealed class PostgresServiceTests(TemplatePack pack)
     }
 
     [Fact]
+    public async Task App_role_migrate_exits_0_on_a_new_and_an_up_to_date_database_and_1_with_one_line_on_an_unreachable_server()
+    {
+        var (project, server) = (await pack.BuiltAsync(Postgres), await pack.PostgresAsync());
+        var url = server.UrlOf(NewDatabaseName());
+
+        var fresh = await MigrateAsync(project, url);
+        Assert.True(fresh.ExitCode == 0, fresh.ToString());
+        Assert.Contains("migrations applied now: 1 (20261125185241_InitialCreate)", fresh.StandardOutput);
+        Assert.Equal("20261125185241_InitialCreate", await PsqlAsync(url, "SELECT migration_id FROM \"__EFMigrationsHistory\""));
+
+        var upToDate = await MigrateAsync(project, url);
+        Assert.True(upToDate.ExitCode == 0, upToDate.ToString());
+        Assert.Contains("migrations applied now: 0 (none)", upToDate.StandardOutput);
+
+        var unreachable = await MigrateAsync(project, "postgresql://aegis:hunter2@127.0.0.1:1/app"); // nothing listens on port 1
+        Assert.True(unreachable.ExitCode == 1, unreachable.ToString());
+        Assert.Contains("cannot be used", Assert.Single(unreachable.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries)));
+        Assert.DoesNotContain("hunter2", unreachable.Output);
+    }
+
+    [Fact]
+    public async Task With_migrate_on_start_off_the_service_refuses_a_database_with_pending_migrations_naming_them()
+    {
+        var (project, server) = (await pack.BuiltAsync(Postgres), await pack.PostgresAsync());
+        var environment = new Dictionary<string, string?> { ["DATABASE_URL"] = server.UrlOf(NewDatabaseName()), ["MIGRATE_ON_START"] = "false" };
+
+        var refused = await Shell.RunAsync("dotnet", [TemplatePack.ApiDll(project)], project, environment, timeout: TimeSpan.FromMinutes(1), check: false);
+
+        Assert.True(refused.ExitCode == 1, refused.ToString());
+        var line = Assert.Single(refused.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("does not exist yet, so it lacks the migrations 20261125185241_InitialCreate", line);
+        Assert.Contains("APP_ROLE=migrate dotnet Api.dll", line);
+    }
+
+    [Fact]
     public async Task Compose_runs_postgres_and_an_api_and_a_scheduler_from_one_image()
     {
         var project = await pack.GenerateAsync(Postgres);
@@ -101,14 +136,34 @@ public sealed class PostgresServiceTests(TemplatePack pack)
         var config = await Shell.RunAsync("docker-compose", ["config"], project);
         var services = await Shell.RunAsync("docker-compose", ["config", "--services"], project);
 
-        Assert.Equal(["api", "postgres", "scheduler"], services.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries).Order());
+        Assert.Equal(["api", "migrate", "postgres", "scheduler"], services.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries).Order());
         Assert.Contains("APP_ROLE: api", config.StandardOutput);
         Assert.Contains("APP_ROLE: scheduler", config.StandardOutput);
+        Assert.Contains("APP_ROLE: migrate", config.StandardOutput);
         Assert.Contains("condition: service_healthy", config.StandardOutput);
+        // api and scheduler start only after the one-shot migrate step has succeeded, and never migrate themselves.
+        foreach (var service in new[] { "api", "scheduler" })
+        {
+            var definition = ServiceSection(config.StandardOutput, service);
+            Assert.Matches(@"depends_on:\s+migrate:\s+condition: service_completed_successfully", definition);
+            Assert.Contains("MIGRATE_ON_START: \"false\"", definition);
+        }
+
+        Assert.Matches(@"depends_on:\s+postgres:\s+condition: service_healthy", ServiceSection(config.StandardOutput, "migrate"));
+        Assert.Contains("GET /health", ServiceSection(config.StandardOutput, "api"));
+        Assert.Contains("GET /alive", ServiceSection(config.StandardOutput, "scheduler"));
         Assert.Contains("pg_isready", config.StandardOutput);
         Assert.Contains("postgres:17", config.StandardOutput);
         Assert.Contains("DATABASE_URL: postgresql://aegis:aegis@postgres:5432/my_project", config.StandardOutput);
     }
+
+    // One service's lines in `docker-compose config` output: from "  name:" to the next service at the same indentation.
+    private static string ServiceSection(string config, string service) =>
+        System.Text.RegularExpressions.Regex.Match(config, $@"(?ms)^  {service}:\n(.*?)(?=^  \S|^\S|\z)").Groups[1].Value;
+
+    private static Task<ShellResult> MigrateAsync(string project, string databaseUrl) =>
+        Shell.RunAsync("dotnet", [TemplatePack.ApiDll(project)], project,
+            new Dictionary<string, string?> { ["APP_ROLE"] = "migrate", ["DATABASE_URL"] = databaseUrl }, timeout: TimeSpan.FromMinutes(1), check: false);
 
     private static string NewDatabaseName() => $"aegis_{Guid.NewGuid():N}";
 

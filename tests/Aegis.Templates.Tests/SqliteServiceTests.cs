@@ -188,6 +188,46 @@ public sealed class SqliteServiceTests(TemplatePack pack)
     }
 
     [Fact]
+    public async Task App_role_migrate_exits_0_on_a_new_and_an_up_to_date_database_and_1_with_one_line_on_one_it_cannot_open()
+    {
+        var project = await ProjectAsync();
+        var file = Path.Combine(pack.NewFolder("migrate"), "app.db");
+
+        var fresh = await MigrateAsync(project, $"sqlite:///{file}");
+        Assert.True(fresh.ExitCode == 0, fresh.ToString());
+        Assert.Contains("migrations applied now: 1 (20261124235323_InitialCreate)", fresh.StandardOutput);
+        Assert.Equal("20261124235323_InitialCreate", (await Shell.RunAsync("sqlite3", [file, "SELECT migration_id FROM __EFMigrationsHistory;"], project)).StandardOutput.Trim());
+
+        var upToDate = await MigrateAsync(project, $"sqlite:///{file}");
+        Assert.True(upToDate.ExitCode == 0, upToDate.ToString());
+        Assert.Contains("migrations applied now: 0 (none)", upToDate.StandardOutput);
+
+        // /proc takes no new files, even from root.
+        var unreachable = await MigrateAsync(project, "sqlite:////proc/app.db");
+        Assert.True(unreachable.ExitCode == 1, unreachable.ToString());
+        Assert.StartsWith("/proc/app.db cannot be used", Assert.Single(unreachable.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries)));
+    }
+
+    [Fact]
+    public async Task With_migrate_on_start_off_the_service_refuses_a_new_database_and_make_migrate_readies_it()
+    {
+        var project = await ProjectAsync();
+        var url = $"sqlite:///{pack.NewFolder("migrate-off")}/app.db";
+        var environment = new Dictionary<string, string?> { ["DATABASE_URL"] = url, ["MIGRATE_ON_START"] = "false" };
+
+        var refused = await Shell.RunAsync("dotnet", [TemplatePack.ApiDll(project)], project, environment, timeout: TimeSpan.FromMinutes(1), check: false);
+        Assert.True(refused.ExitCode == 1, refused.ToString());
+        var line = Assert.Single(refused.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("lacks the migrations 20261124235323_InitialCreate", line);
+        Assert.Contains("APP_ROLE=migrate dotnet Api.dll (or make migrate)", line);
+
+        var migrate = await Shell.RunAsync("make", ["migrate"], project, environment, timeout: TimeSpan.FromMinutes(3));
+        Assert.Contains("migrations applied now: 1", migrate.StandardOutput);
+        await using var service = await RunningService.StartAsync(project, "dotnet", [TemplatePack.ApiDll(project)], environment);
+        Assert.Equal(HttpStatusCode.OK, (await service.Http.GetAsync("/shields")).StatusCode);
+    }
+
+    [Fact]
     public async Task Make_migration_uses_the_pinned_dotnet_ef_and_finds_the_model_fully_migrated()
     {
         // A project of its own: adding a migration changes the build that the other tests share.
@@ -204,6 +244,10 @@ public sealed class SqliteServiceTests(TemplatePack pack)
         Assert.Matches(@"void Up\(MigrationBuilder migrationBuilder\)\s*\{\s*\}", code);
         Assert.Matches(@"void Down\(MigrationBuilder migrationBuilder\)\s*\{\s*\}", code);
     }
+
+    private static Task<ShellResult> MigrateAsync(string project, string databaseUrl) =>
+        Shell.RunAsync("dotnet", [TemplatePack.ApiDll(project)], project,
+            new Dictionary<string, string?> { ["APP_ROLE"] = "migrate", ["DATABASE_URL"] = databaseUrl }, timeout: TimeSpan.FromMinutes(1), check: false);
 
     private static async Task<string> Sqlite(string project, string command) =>
         (await Shell.RunAsync("sqlite3", ["data/app.db", command], project)).StandardOutput;

@@ -29,6 +29,9 @@ public static class Shell
         ["ASPNETCORE_ENVIRONMENT"] = null,
         ["DATABASE_URL"] = null,
         ["PORT"] = null,
+        ["APP_ROLE"] = null,
+        ["MIGRATE_ON_START"] = null,
+        ["OTEL_EXPORTER_OTLP_ENDPOINT"] = null,
     };
 
     public static async Task<ShellResult> RunAsync(

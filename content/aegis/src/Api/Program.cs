@@ -14,6 +14,12 @@ try
 #endif
 
     var app = builder.Build();
+#if (UseDatabase)
+    if (app.Configuration.GetAppRole() is AppRole.Migrate)
+    {
+        return await app.RunMigrationsAsync(); // no server, no scheduler: migrate, then exit
+    }
+#endif
 
     app.MapServiceDefaults();
     if (app.Configuration.GetAppRole().ServesApi())

@@ -5,19 +5,28 @@ namespace AegisApp.Api.Database;
 
 /// <summary>
 /// Readies the database before the server takes requests: the provider prepares it, a database that a newer build
-/// has migrated is refused, and the shipped migrations are applied. The provider locks the database while it migrates,
-/// so when several instances start together one migrates and the others then find nothing to do.
+/// has migrated is refused, and the shipped migrations are applied, unless <c>MIGRATE_ON_START=false</c>, which
+/// refuses a database that lacks any instead. The provider locks the database while it migrates, so when several
+/// instances start together one migrates and the others then find nothing to do. <c>APP_ROLE=migrate</c> runs the same
+/// steps, always migrating, and exits.
 /// </summary>
 internal sealed partial class DatabaseStartup(
-    IDatabaseProvider provider, IDbContextFactory<AppDbContext> contextFactory, IHostEnvironment environment, ILogger<DatabaseStartup> logger)
+    IDatabaseProvider provider, IDbContextFactory<AppDbContext> contextFactory, MigrationOptions options, IHostEnvironment environment,
+    ILogger<DatabaseStartup> logger)
     : IHostedService
 {
-    public async Task StartAsync(CancellationToken cancellationToken)
+    public Task StartAsync(CancellationToken cancellationToken) => ReadyAsync(options.MigrateOnStart, cancellationToken);
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>Checks the database against this build's migrations and, with <paramref name="migrate"/>, applies those it lacks.</summary>
+    /// <exception cref="StartupException">The database cannot be used by this build as it is.</exception>
+    public async Task ReadyAsync(bool migrate, CancellationToken cancellationToken)
     {
         await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
-        await provider.PrepareAsync(db, cancellationToken);
+        var exists = await provider.PrepareAsync(db, create: migrate, cancellationToken);
 
-        var applied = await provider.GetAppliedMigrationsAsync(db, cancellationToken);
+        var applied = exists ? await provider.GetAppliedMigrationsAsync(db, cancellationToken) : [];
         var unknown = applied.Except(db.Database.GetMigrations()).ToList();
         if (unknown.Count > 0)
         {
@@ -34,6 +43,13 @@ internal sealed partial class DatabaseStartup(
         }
 
         var pending = db.Database.GetMigrations().Except(applied).ToList();
+        if (pending.Count > 0 && !migrate)
+        {
+            throw new StartupException(
+                $"The database {provider.DisplayName} {(exists ? "lacks" : "does not exist yet, so it lacks")} the migrations {string.Join(", ", pending)}, " +
+                $"and {MigrationOptions.MigrateOnStartKey}=false leaves them to a step of their own: run {MigrationOptions.MigrateCommand}, then start this again.");
+        }
+
         if (pending.Count > 0) // a restart on an up-to-date database skips EF Core's migration machinery (~50 ms)
         {
             try
@@ -49,7 +65,24 @@ internal sealed partial class DatabaseStartup(
         LogReady(provider.DisplayName, pending.Count, pending.Count == 0 ? "none" : string.Join(", ", pending));
     }
 
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    /// <summary>
+    /// <c>APP_ROLE=migrate</c>: applies the pending migrations, creating the database if the provider may.
+    /// </summary>
+    /// <exception cref="StartupException">The database could not be migrated; the message says why in one line, and
+    /// the log has the whole error.</exception>
+    public async Task MigrateAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await ReadyAsync(migrate: true, cancellationToken);
+        }
+        catch (Exception e) when (e is not StartupException)
+        {
+            LogMigrationFailed(e, provider.DisplayName);
+            var reason = string.Join(' ', e.GetBaseException().Message.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries));
+            throw new StartupException($"Migrating the database {provider.DisplayName} failed: {reason}", e);
+        }
+    }
 
     private static StartupException UnmigratedModel() => new(
         "The model has changes that no migration describes (a new entity or property?): " +
@@ -57,4 +90,7 @@ internal sealed partial class DatabaseStartup(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Database {Name} is ready; migrations applied now: {Count} ({Names}).")]
     private partial void LogReady(string name, int count, string names);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Migrating the database {Name} failed.")]
+    private partial void LogMigrationFailed(Exception exception, string name);
 }

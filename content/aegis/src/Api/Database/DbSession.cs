@@ -13,8 +13,9 @@ namespace AegisApp.Api.Database;
 /// transaction, committed once by the outermost unit. If a joined session throws, the whole unit is rolled back, even
 /// when the outer callback catches the exception (as with <c>TransactionScope</c>). Sessions one after another are
 /// independent units. A committing unit first waits for the provider's write turn (SQLite has one writer at a time).
+/// <see cref="DatabaseTelemetry"/> records each unit's wait, duration and outcome.
 /// </remarks>
-public sealed class DbSession(IDbContextFactory<AppDbContext> contextFactory, IDatabaseProvider provider)
+public sealed class DbSession(IDbContextFactory<AppDbContext> contextFactory, IDatabaseProvider provider, DatabaseTelemetry telemetry)
 {
     private static readonly AsyncLocal<Unit?> Current = new();
 
@@ -58,12 +59,15 @@ public sealed class DbSession(IDbContextFactory<AppDbContext> contextFactory, ID
                 return work(db);
             }
 
+            using var measured = telemetry.StartUnitOfWork();
             using var writing = provider.EnterWrite();
+            measured.TurnTaken();
             using var transaction = db.Database.BeginTransaction();
             var result = work(db);
             unit.ThrowIfJoinedSessionFailed();
             db.SaveChanges();
             transaction.Commit();
+            measured.Committed();
             return result;
         }
         finally
@@ -83,7 +87,9 @@ public sealed class DbSession(IDbContextFactory<AppDbContext> contextFactory, ID
     internal async Task<T> RunUnitAsync<T>(AppDbContext db, Func<AppDbContext, Task<T>> work, Func<T, bool> commitIf, CancellationToken cancellationToken)
     {
         var unit = Current.Value = new Unit(db);
+        using var measured = telemetry.StartUnitOfWork();
         using var writing = await provider.EnterWriteAsync(cancellationToken);
+        measured.TurnTaken();
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var result = await work(db);
         unit.ThrowIfJoinedSessionFailed();
@@ -91,6 +97,7 @@ public sealed class DbSession(IDbContextFactory<AppDbContext> contextFactory, ID
         {
             await db.SaveChangesAsync(cancellationToken);
             await transaction.CommitAsync(cancellationToken);
+            measured.Committed();
         }
 
         return result;

@@ -9,19 +9,29 @@ public enum AppRole
     All,
     Api,
     Scheduler,
+#if (UseDatabase)
+
+    /// <summary>Applies the database's pending migrations, then exits: the step before the others start.</summary>
+    Migrate,
+#endif
 }
 
 public static class AppRoles
 {
     public const string Key = "APP_ROLE";
 
+    private static readonly string Roles = string.Join(", ", Enum.GetNames<AppRole>()).ToLowerInvariant();
+
     public static AppRole GetAppRole(this IConfiguration configuration) => configuration[Key]?.Trim().ToLowerInvariant() switch
     {
         null or "" or "all" => AppRole.All,
         "api" => AppRole.Api,
         "scheduler" => AppRole.Scheduler,
+#if (UseDatabase)
+        "migrate" => AppRole.Migrate,
+#endif
         _ => throw new StartupException(
-            $"{Key} '{configuration[Key]}' is not a role. Set it to all (API and scheduler in one process, the default), api or scheduler."),
+            $"{Key} '{configuration[Key]}' is not a role. Set it to one of {Roles}; unset means all (the API and the scheduler in one process)."),
     };
 
     public static bool ServesApi(this AppRole role) => role is AppRole.All or AppRole.Api;

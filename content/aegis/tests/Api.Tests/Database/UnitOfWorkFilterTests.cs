@@ -37,6 +37,24 @@ public sealed class UnitOfWorkFilterTests(ApiFactory factory) : IClassFixture<Ap
         Assert.Equal(committed, await ExistsAsync(name));
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_result_union_is_judged_by_the_result_it_holds(bool found)
+    {
+        var name = Guid.NewGuid().ToString("N");
+
+        await RunHandlerAsync(async db =>
+        {
+            db.Set<Shield>().Add(new Shield { Name = name });
+            await db.SaveChangesAsync();
+            Results<Ok, NotFound> result = found ? TypedResults.Ok() : TypedResults.NotFound(); // as the handlers return
+            return result;
+        });
+
+        Assert.Equal(found, await ExistsAsync(name));
+    }
+
     [Fact]
     public async Task Unsaved_changes_of_a_successful_handler_are_saved()
     {

@@ -141,7 +141,7 @@ public sealed class SchedulerTests
 
         var error = Assert.Throws<StartupException>(() => (object)configuration.GetAppRole());
 
-        Assert.Equal("APP_ROLE 'worker' is not a role. Set it to all (API and scheduler in one process, the default), api or scheduler.", error.Message);
+        Assert.Equal("APP_ROLE 'worker' is not a role. Set it to one of all, api, scheduler, migrate; unset means all (the API and the scheduler in one process).", error.Message);
     }
 
     // Moves fake time forward by step, then a second at a time until the jobs have done what is expected (30 s at

@@ -10,6 +10,10 @@ try
     builder.AddScheduler();
 
     var app = builder.Build();
+    if (app.Configuration.GetAppRole() is AppRole.Migrate)
+    {
+        return await app.RunMigrationsAsync(); // no server, no scheduler: migrate, then exit
+    }
 
     app.MapServiceDefaults();
     if (app.Configuration.GetAppRole().ServesApi())

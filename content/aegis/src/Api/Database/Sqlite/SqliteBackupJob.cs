@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using AegisApp.Api.Scheduling;
 using Cronos;
 using Microsoft.Data.Sqlite;
@@ -16,7 +17,7 @@ namespace AegisApp.Api.Database;
 /// <c>app-&lt;UTC time&gt;.db.partial</c> and renamed when complete, so a failed or killed run never leaves anything
 /// that prune or restore would take for a backup; the next run deletes what a killed one left.
 /// </remarks>
-public sealed class SqliteBackupJob(SqliteDatabase database, BackupOptions options, TimeProvider time) : IScheduledJob
+public sealed class SqliteBackupJob(SqliteDatabase database, BackupOptions options, TimeProvider time, DatabaseTelemetry telemetry) : IScheduledJob
 {
     private const string Unfinished = ".partial";
 
@@ -31,9 +32,31 @@ public sealed class SqliteBackupJob(SqliteDatabase database, BackupOptions optio
 
     private string Stem => Path.GetFileNameWithoutExtension(database.File);
 
-    /// <summary>Takes one backup now and prunes old ones; returns the new file's path.</summary>
+    /// <summary>
+    /// Takes one backup now and prunes old ones; returns the new file's path. Its duration and time, or its failure,
+    /// are recorded in the <c>aegis.database.backup.*</c> metrics.
+    /// </summary>
     /// <exception cref="OperationCanceledException">Cancelled; no file was left behind.</exception>
     public async Task<string> BackUpAsync(CancellationToken cancellationToken = default)
+    {
+        var started = Stopwatch.GetTimestamp();
+        string backup;
+        try
+        {
+            backup = await CopyAsync(cancellationToken);
+        }
+        catch (Exception) when (!cancellationToken.IsCancellationRequested)
+        {
+            telemetry.BackupFailed();
+            throw;
+        }
+
+        telemetry.BackupSucceeded(Stopwatch.GetElapsedTime(started), time.GetUtcNow());
+        Prune();
+        return backup;
+    }
+
+    private async Task<string> CopyAsync(CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(database.BackupFolder);
         DeleteAbandonedCopies();
@@ -59,7 +82,6 @@ public sealed class SqliteBackupJob(SqliteDatabase database, BackupOptions optio
             throw;
         }
 
-        Prune();
         return target;
     }
 

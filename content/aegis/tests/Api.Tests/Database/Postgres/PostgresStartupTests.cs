@@ -39,6 +39,40 @@ public sealed class PostgresStartupTests
     }
 
     [Fact]
+    public async Task With_migrate_on_start_off_a_missing_database_is_refused_naming_its_migrations_and_left_uncreated()
+    {
+        await using var factory = new ApiFactory(); // only for its database name; its service is never started
+
+        var error = await Assert.ThrowsAsync<StartupException>(() => Startup(factory.ConnectionString, migrateOnStart: false).StartAsync(CancellationToken.None));
+
+        Assert.Contains("does not exist yet, so it lacks the migrations 20261125185241_InitialCreate", error.Message);
+        Assert.Contains("MIGRATE_ON_START=false", error.Message);
+        Assert.Contains("APP_ROLE=migrate dotnet Api.dll (or make migrate)", error.Message);
+        await using var db = new AppDbContext(Options(factory.ConnectionString));
+        Assert.False(await db.Database.CanConnectAsync());
+    }
+
+    [Fact]
+    public async Task Alive_stays_200_while_health_is_503_when_the_database_is_gone()
+    {
+        await using var factory = new ApiFactory();
+        var client = factory.CreateClient();
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health")).StatusCode);
+
+        await using (var server = new NpgsqlConnection(PostgresUrl.ToConnectionString(TestServer.Url!)))
+        {
+            await server.OpenAsync();
+            var database = new NpgsqlConnectionStringBuilder(factory.ConnectionString).Database;
+            await using var drop = new NpgsqlCommand($"DROP DATABASE \"{database}\" WITH (FORCE)", server);
+            await drop.ExecuteNonQueryAsync();
+        }
+
+        NpgsqlConnection.ClearAllPools();
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await client.GetAsync("/health")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/alive")).StatusCode);
+    }
+
+    [Fact]
     public async Task Instances_starting_together_on_a_new_database_create_and_migrate_it_once()
     {
         await using var factory = new ApiFactory(); // only for its database name; its service is never started
@@ -50,9 +84,9 @@ public sealed class PostgresStartupTests
         Assert.Equal(0L, await ScalarAsync(factory.ConnectionString, "SELECT count(*) FROM shield;"));
     }
 
-    private static DatabaseStartup Startup(string connectionString) =>
+    private static DatabaseStartup Startup(string connectionString, bool migrateOnStart = true) =>
         new(new PostgresProvider(connectionString), new PooledDbContextFactory<AppDbContext>(Options(connectionString)),
-            new HostingEnvironment { EnvironmentName = "Testing" }, NullLogger<DatabaseStartup>.Instance);
+            new MigrationOptions(migrateOnStart), new HostingEnvironment { EnvironmentName = "Testing" }, NullLogger<DatabaseStartup>.Instance);
 
     private static DbContextOptions<AppDbContext> Options(string connectionString) =>
         new DbContextOptionsBuilder<AppDbContext>().UseNpgsql(connectionString).UseSnakeCaseNamingConvention().Options;

@@ -1,10 +1,12 @@
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using AegisApp.Api.Database;
 using AegisApp.Api.Infrastructure;
 using AegisApp.Api.Shields;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Xunit.Abstractions;
 
 namespace AegisApp.Api.Tests.Database;
@@ -128,9 +130,45 @@ public sealed class BackupTests(ApiFactory factory, ITestOutputHelper output) : 
         using var database = new ScratchDatabase();
         await File.WriteAllTextAsync(database.File, "not a database, but long enough to have a header");
 
+        using var failures = new MetricCollector<long>(database.MeterFactory, DatabaseTelemetry.Name, "aegis.database.backup.failures");
+
         await Assert.ThrowsAsync<SqliteException>(() => database.Job.BackUpAsync());
 
         Assert.Empty(Directory.GetFiles(database.Backups));
+        Assert.Equal(1L, Assert.Single(failures.GetMeasurementSnapshot()).Value);
+    }
+
+    [Fact]
+    public async Task A_backup_records_its_duration_and_time()
+    {
+        using var database = await ScratchDatabase.CreateAsync();
+        using var durations = new MetricCollector<double>(database.MeterFactory, DatabaseTelemetry.Name, "aegis.database.backup.duration");
+        using var lastSuccess = new MetricCollector<long>(database.MeterFactory, DatabaseTelemetry.Name, "aegis.database.backup.last_success");
+        using var failures = new MetricCollector<long>(database.MeterFactory, DatabaseTelemetry.Name, "aegis.database.backup.failures");
+        lastSuccess.RecordObservableInstruments();
+        Assert.Empty(lastSuccess.GetMeasurementSnapshot()); // no backup yet: no value rather than 1970
+        var before = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+
+        await database.Job.BackUpAsync();
+
+        lastSuccess.RecordObservableInstruments();
+        var duration = Assert.Single(durations.GetMeasurementSnapshot()).Value;
+        var time = lastSuccess.LastMeasurement!.Value;
+        Assert.InRange(duration, 0, 30);
+        Assert.InRange(time, before, DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+        Assert.Empty(failures.GetMeasurementSnapshot());
+        output.WriteLine($"aegis.database.backup.duration: {duration:0.######} s; aegis.database.backup.last_success: {time}");
+    }
+
+    [Fact]
+    public async Task A_cancelled_backup_is_not_a_failure()
+    {
+        using var database = await ScratchDatabase.CreateAsync();
+        using var failures = new MetricCollector<long>(database.MeterFactory, DatabaseTelemetry.Name, "aegis.database.backup.failures");
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => database.Job.BackUpAsync(new CancellationToken(canceled: true)));
+
+        Assert.Empty(failures.GetMeasurementSnapshot());
     }
 
     [Fact]
@@ -218,11 +256,17 @@ public sealed class BackupTests(ApiFactory factory, ITestOutputHelper output) : 
     {
         private readonly string folder = Directory.CreateTempSubdirectory("backup-tests-").FullName;
 
+        private readonly ServiceProvider metrics = new ServiceCollection().AddMetrics().BuildServiceProvider();
+
         public ScratchDatabase()
         {
-            Job = new SqliteBackupJob(new SqliteDatabase(File), BackupOptions.FromConfiguration(new ConfigurationBuilder().Build()), TimeProvider.System);
+            Job = new SqliteBackupJob(new SqliteDatabase(File), BackupOptions.FromConfiguration(new ConfigurationBuilder().Build()), TimeProvider.System,
+                new DatabaseTelemetry(MeterFactory));
             Directory.CreateDirectory(Backups);
         }
+
+        /// <summary>The meters of this database's job alone.</summary>
+        public IMeterFactory MeterFactory => metrics.GetRequiredService<IMeterFactory>();
 
         public string File => Path.Combine(folder, "app.db");
 
@@ -252,6 +296,10 @@ public sealed class BackupTests(ApiFactory factory, ITestOutputHelper output) : 
             return locker;
         }
 
-        public void Dispose() => Directory.Delete(folder, recursive: true);
+        public void Dispose()
+        {
+            metrics.Dispose();
+            Directory.Delete(folder, recursive: true);
+        }
     }
 }

@@ -39,6 +39,31 @@ public sealed class SqliteStartupTests
     }
 
     [Fact]
+    public async Task With_migrate_on_start_off_a_missing_database_is_refused_naming_its_migrations_and_left_uncreated()
+    {
+        using var folder = new TemporaryFolder();
+
+        var error = await Assert.ThrowsAsync<StartupException>(() => StartAsync(folder.DatabaseFile, migrateOnStart: false));
+
+        Assert.Contains("does not exist yet, so it lacks the migrations 20261124235323_InitialCreate", error.Message);
+        Assert.Contains("MIGRATE_ON_START=false", error.Message);
+        Assert.Contains("APP_ROLE=migrate dotnet Api.dll (or make migrate)", error.Message);
+        Assert.False(File.Exists(folder.DatabaseFile));
+    }
+
+    [Fact]
+    public async Task With_migrate_on_start_off_an_older_database_is_refused_and_left_as_it_was()
+    {
+        using var folder = new TemporaryFolder();
+        await CreateAtMigrationAsync(folder.DatabaseFile, Migration.InitialDatabase);
+
+        var error = await Assert.ThrowsAsync<StartupException>(() => StartAsync(folder.DatabaseFile, migrateOnStart: false));
+
+        Assert.Contains($"The database {folder.DatabaseFile} lacks the migrations 20261124235323_InitialCreate", error.Message);
+        Assert.Equal(0L, await ScalarAsync(folder.DatabaseFile, "SELECT count(*) FROM __EFMigrationsHistory;"));
+    }
+
+    [Fact]
     public async Task A_database_being_restored_is_not_opened()
     {
         using var folder = new TemporaryFolder();
@@ -52,7 +77,7 @@ public sealed class SqliteStartupTests
     }
 
     [Fact]
-    public async Task Health_is_503_naming_the_database_while_the_file_is_unusable_and_200_when_it_is_back()
+    public async Task Health_is_503_naming_the_database_while_the_file_is_unusable_and_200_when_it_is_back_while_alive_stays_200()
     {
         await using var factory = new ApiFactory();
         var client = factory.CreateClient();
@@ -65,6 +90,7 @@ public sealed class SqliteStartupTests
         var broken = await client.GetAsync("/health");
         Assert.Equal(HttpStatusCode.ServiceUnavailable, broken.StatusCode);
         Assert.Contains("\"database\":{\"status\":\"Unhealthy\"", await broken.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/alive")).StatusCode); // the process itself is fine
 
         SqliteConnection.ClearAllPools();
         await File.WriteAllBytesAsync(factory.DatabaseFile, healthy);
@@ -72,13 +98,14 @@ public sealed class SqliteStartupTests
     }
 
     // The start-up step on its own: in a whole service, Program.cs turns its StartupException into a one-line message.
-    private static async Task StartAsync(string file)
+    private static async Task StartAsync(string file, bool migrateOnStart = true)
     {
         using var provider = new SqliteProvider(new SqliteDatabase(file));
         var options = new DbContextOptionsBuilder<AppDbContext>().UseSnakeCaseNamingConvention();
         provider.Configure(options);
         var startup = new DatabaseStartup(
-            provider, new PooledDbContextFactory<AppDbContext>(options.Options), new HostingEnvironment { EnvironmentName = "Testing" }, NullLogger<DatabaseStartup>.Instance);
+            provider, new PooledDbContextFactory<AppDbContext>(options.Options), new MigrationOptions(migrateOnStart),
+            new HostingEnvironment { EnvironmentName = "Testing" }, NullLogger<DatabaseStartup>.Instance);
         await startup.StartAsync(CancellationToken.None);
     }
 

@@ -11,7 +11,8 @@ namespace my_project.Api.Infrastructure;
 
 /// <summary>
 /// What every service of this template shares, whichever components it has: configuration from <c>.env</c>,
-/// the listening port, ProblemDetails errors, validation, OpenAPI and the <c>/health</c> endpoint.
+/// the listening port, OpenTelemetry, ProblemDetails errors, validation, OpenAPI, and the <c>/alive</c> and
+/// <c>/health</c> endpoints.
 /// </summary>
 public static class ServiceDefaults
 {
@@ -27,6 +28,7 @@ public static class ServiceDefaults
     {
         AddDotEnvFile(builder.Configuration, Path.Combine(ProjectRoot.Path, ".env"));
         ListenOnPort(builder);
+        builder.AddTelemetry();
         // JSON APIs need no large bodies; a bigger one is refused with 413 before it is read.
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = 1024 * 1024);
 
@@ -61,6 +63,10 @@ public static class ServiceDefaults
             app.MapScalarApiReference();
         }
 
+        // Liveness: 200 while the process runs and serves HTTP, whatever its dependencies say. A process that fails it
+        // is stuck and needs a restart; one that fails /health only needs to be sent no requests until it passes again.
+        app.MapHealthChecks("/alive", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteHealthAsync });
+        // Readiness: every check, dependencies included.
         app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = WriteHealthAsync });
         return app;
     }

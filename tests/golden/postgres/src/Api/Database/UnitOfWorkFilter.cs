@@ -21,5 +21,8 @@ internal sealed class UnitOfWorkFilter(AppDbContext db, DbSession session) : IEn
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next) =>
         await session.RunUnitAsync(db, _ => next(context).AsTask(), IsSuccess, context.HttpContext.RequestAborted);
 
-    private static bool IsSuccess(object? result) => result is not IStatusCodeHttpResult { StatusCode: < 200 or >= 300 };
+    // A handler typed Results<Ok<T>, NotFound> returns the union, which carries no status of its own.
+    private static bool IsSuccess(object? result) => result is INestedHttpResult nested
+        ? IsSuccess(nested.Result)
+        : result is not IStatusCodeHttpResult { StatusCode: < 200 or >= 300 };
 }

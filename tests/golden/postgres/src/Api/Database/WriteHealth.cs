@@ -7,9 +7,11 @@ namespace my_project.Api.Database;
 /// <summary>
 /// Whether the database takes writes. A command or commit that fails because the disk is full or cannot be written
 /// (as the provider tells them apart from other errors) turns this health check Degraded with the reason; the next
-/// write that succeeds turns it Healthy again, with no restart. Reads usually still work meanwhile.
+/// write that succeeds turns it Healthy again, with no restart. Reads usually still work meanwhile. One that fails
+/// because the database was busy or locked is counted in <c>aegis.database.lock_errors</c>.
 /// </summary>
-public sealed class WriteHealth(IDatabaseProvider provider) : IDbCommandInterceptor, IDbTransactionInterceptor, ISaveChangesInterceptor, IHealthCheck
+public sealed class WriteHealth(IDatabaseProvider provider, DatabaseTelemetry telemetry)
+    : IDbCommandInterceptor, IDbTransactionInterceptor, ISaveChangesInterceptor, IHealthCheck
 {
     private volatile string? fault;
 
@@ -53,6 +55,11 @@ public sealed class WriteHealth(IDatabaseProvider provider) : IDbCommandIntercep
     private Task Observe(Exception exception)
     {
         fault = FaultOf(exception) ?? fault;
+        if (provider.LockErrorOf(exception) is { } errorType)
+        {
+            telemetry.CountLockError(errorType);
+        }
+
         return Task.CompletedTask;
     }
 }

@@ -17,8 +17,12 @@ public interface IDatabaseProvider
     /// <summary>Points EF Core at the database, with the provider's own settings.</summary>
     void Configure(DbContextOptionsBuilder options);
 
-    /// <summary>Makes the database ready for its migrations at start-up, or throws a <c>StartupException</c> saying why it cannot be.</summary>
-    Task PrepareAsync(AppDbContext db, CancellationToken cancellationToken);
+    /// <summary>
+    /// Makes the database ready for its migrations at start-up, creating it if it does not exist and
+    /// <paramref name="create"/> allows; returns whether it exists. Throws a <c>StartupException</c> saying why it
+    /// cannot be used.
+    /// </summary>
+    Task<bool> PrepareAsync(AppDbContext db, bool create, CancellationToken cancellationToken);
 
     /// <summary>Applies the pending migrations; of instances starting together, one applies them and the others wait.</summary>
     Task MigrateAsync(AppDbContext db, CancellationToken cancellationToken);
@@ -31,6 +35,13 @@ public interface IDatabaseProvider
     /// writes (a full disk, a read-only database, an I/O error); <c>null</c> for every other error.
     /// </summary>
     string? DescribeStorageFault(Exception exception);
+
+    /// <summary>
+    /// The provider's short name for the error (<c>busy</c>, <c>locked</c>, <c>deadlock_detected</c>, …) if
+    /// <paramref name="exception"/> failed because another connection held the database or a row locked; <c>null</c>
+    /// for every other error.
+    /// </summary>
+    string? LockErrorOf(Exception exception);
 
     /// <summary>Waits for this process's turn to write and holds it until disposed.</summary>
     ValueTask<IDisposable> EnterWriteAsync(CancellationToken cancellationToken);

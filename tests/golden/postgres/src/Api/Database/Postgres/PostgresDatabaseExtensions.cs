@@ -1,3 +1,7 @@
+using Npgsql;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
+
 namespace my_project.Api.Database;
 
 /// <summary>
@@ -7,6 +11,12 @@ namespace my_project.Api.Database;
 /// </summary>
 public static class PostgresDatabaseExtensions
 {
-    public static IHostApplicationBuilder AddDatabase(this IHostApplicationBuilder builder) =>
-        builder.AddDatabase(new PostgresProvider(PostgresUrl.ToConnectionString(builder.Configuration[DatabaseUrl.Key])));
+    public static IHostApplicationBuilder AddDatabase(this IHostApplicationBuilder builder)
+    {
+        // Npgsql's own telemetry: a span per command (with its SQL) and the connection pool's metrics.
+        builder.Services.AddOpenTelemetry()
+            .WithTracing(tracing => tracing.AddNpgsql())
+            .WithMetrics(metrics => metrics.AddNpgsqlInstrumentation());
+        return builder.AddDatabase(new PostgresProvider(PostgresUrl.ToConnectionString(builder.Configuration[DatabaseUrl.Key])));
+    }
 }

@@ -24,14 +24,14 @@ public sealed class PostgresProvider(string connectionString) : IDatabaseProvide
     public void Configure(DbContextOptionsBuilder options) => options.UseNpgsql(connectionString);
 
     // Before anything else touches it, so that a first start logs no failed connections to a missing database.
-    public async Task PrepareAsync(AppDbContext db, CancellationToken cancellationToken)
+    public async Task<bool> PrepareAsync(AppDbContext db, bool create, CancellationToken cancellationToken)
     {
         var creator = db.GetService<IRelationalDatabaseCreator>();
         try
         {
             if (await creator.ExistsAsync(cancellationToken))
             {
-                return;
+                return true;
             }
         }
         // No server there, a wrong password, TLS refused, … (EF Core wraps the errors it deems transient).
@@ -42,6 +42,11 @@ public sealed class PostgresProvider(string connectionString) : IDatabaseProvide
                 $"Start it (docker compose up -d postgres), or set {DatabaseUrl.Key} to a server that runs.", e);
         }
 
+        if (!create)
+        {
+            return false;
+        }
+
         try
         {
             await creator.CreateAsync(cancellationToken);
@@ -50,6 +55,8 @@ public sealed class PostgresProvider(string connectionString) : IDatabaseProvide
         {
             // Another instance created it between our check and our CREATE DATABASE: use theirs.
         }
+
+        return true;
     }
 
     // EF Core locks out other instances for one migration's transaction at a time, so an instance that read the
@@ -82,6 +89,13 @@ public sealed class PostgresProvider(string connectionString) : IDatabaseProvide
         PostgresErrorCodes.DiskFull => "The database server's disk is full: free space on it, and writes resume by themselves.",
         PostgresErrorCodes.ReadOnlySqlTransaction => "The database server is read-only (a standby, or default_transaction_read_only is on).",
         PostgresErrorCodes.IoError => "The database server cannot write to its disk (an I/O error).",
+        _ => null,
+    };
+
+    public string? LockErrorOf(Exception exception) => (exception as PostgresException)?.SqlState switch
+    {
+        PostgresErrorCodes.LockNotAvailable => "lock_not_available", // lock_timeout expired, or NOWAIT found a lock
+        PostgresErrorCodes.DeadlockDetected => "deadlock_detected",
         _ => null,
     };
 

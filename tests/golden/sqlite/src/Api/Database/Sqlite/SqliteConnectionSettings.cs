@@ -14,14 +14,15 @@ namespace my_project.Api.Database;
 /// be lost on power failure, for a fraction of FULL's cost (one fsync per checkpoint instead of per commit).</item>
 /// <item><c>busy_timeout = 30000</c>: a connection that finds the database locked waits up to 30 s instead of
 /// failing with "database is locked".</item>
+/// <item><c>foreign_keys = ON</c>: SQLite enforces foreign keys only when asked, connection by connection.</item>
 /// </list>
 /// The file's own settings are made at start-up (<see cref="DatabaseStartup"/>: WAL, so readers never wait for the
-/// writer); foreign keys are on through the connection string; write transactions begin with <c>BEGIN IMMEDIATE</c>
+/// writer); write transactions begin with <c>BEGIN IMMEDIATE</c>
 /// (Microsoft.Data.Sqlite's default), so a writer takes the lock before it reads and cannot fail half-way.
 /// </summary>
 internal sealed class SqliteConnectionSettings : DbConnectionInterceptor
 {
-    private const string Pragmas = "PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 30000;";
+    private const string Pragmas = "PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 30000; PRAGMA foreign_keys = ON;";
 
     // The settings stay with the native connection, which Microsoft.Data.Sqlite pools and reopens for many requests:
     // apply them once per native connection, not on every open. An entry goes when its native connection is collected.

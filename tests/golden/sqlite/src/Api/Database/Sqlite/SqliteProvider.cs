@@ -22,13 +22,20 @@ public sealed class SqliteProvider(SqliteDatabase database) : IDatabaseProvider,
         options.UseSqlite(database.ConnectionString).AddInterceptors(new SqliteConnectionSettings());
 
     /// <summary>
-    /// Marks the file in use, so that <c>make restore</c> refuses while the service runs, then puts it in WAL mode:
-    /// readers never wait for the writer.
+    /// Marks the file in use, so that <c>make restore</c> refuses while the service runs, then puts it in WAL mode
+    /// (readers never wait for the writer). Opening the file creates it, so a missing one is left alone unless
+    /// <paramref name="create"/>.
     /// </summary>
-    public async Task PrepareAsync(AppDbContext db, CancellationToken cancellationToken)
+    public async Task<bool> PrepareAsync(AppDbContext db, bool create, CancellationToken cancellationToken)
     {
+        if (!create && !File.Exists(database.File))
+        {
+            return false;
+        }
+
         inUse ??= HoldInUseLock();
         await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode = WAL;", cancellationToken);
+        return true;
     }
 
     // EF Core's migration lock on SQLite is held for the whole run.
@@ -42,6 +49,13 @@ public sealed class SqliteProvider(SqliteDatabase database) : IDatabaseProvider,
         raw.SQLITE_FULL => "The database's disk is full: free space on it, and writes resume by themselves.",
         raw.SQLITE_READONLY => "The database cannot be written: its file or folder is read-only.",
         raw.SQLITE_IOERR => "The database's disk cannot be written (an I/O error).",
+        _ => null,
+    };
+
+    public string? LockErrorOf(Exception exception) => (exception as SqliteException)?.SqliteErrorCode switch
+    {
+        raw.SQLITE_BUSY => "busy", // another connection (another process, or the sqlite3 shell) held the write lock
+        raw.SQLITE_LOCKED => "locked", // a conflict inside one connection, e.g. a table dropped while it is read
         _ => null,
     };
 
@@ -63,10 +77,14 @@ public sealed class SqliteProvider(SqliteDatabase database) : IDatabaseProvider,
         {
             return new FileStream(database.LockFile, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite);
         }
-        catch (IOException e)
+        catch (IOException e) when (e is not FileNotFoundException and not DirectoryNotFoundException)
         {
             throw new StartupException(
                 $"{database.File} is being restored (make restore holds {database.LockFile}); start the service when it has finished.", e);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new StartupException($"{database.File} cannot be used: its lock file cannot be created ({e.Message}).", e);
         }
     }
 }
