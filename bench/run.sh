@@ -92,7 +92,7 @@ quiet dotnet new web -n empty-web --no-restore -o "$work/empty-web" --debug:cust
 publish() { # PROJECT NAME [ARGS]: Release build into $work/publish/NAME; obj/ and bin/ stay out of the repository
   quiet dotnet publish "$1" -c Release -o "$work/publish/$2" --artifacts-path "$work/build/$2" "${@:3}"
 }
-publish "$work/bench-app/src/Api/Api.csproj" ours
+publish "$work/bench-app/src/Api/Api.csproj" ours --use-current-runtime # for a platform, as the Dockerfile publishes it: ReadyToRun
 publish "$bench/Baseline/Baseline.csproj" baseline
 publish "$bench/BareEf/BareEf.csproj" bare
 publish "$work/empty-web/empty-web.csproj" empty

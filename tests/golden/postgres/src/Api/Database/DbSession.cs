@@ -51,7 +51,7 @@ public sealed class DbSession(IDbContextFactory<AppDbContext> contextFactory, ID
         }
 
         using var db = contextFactory.CreateDbContext();
-        var unit = Current.Value = new Unit(db);
+        using var unit = Current.Value = new Unit(db);
         try
         {
             if (!autoCommit)
@@ -59,12 +59,13 @@ public sealed class DbSession(IDbContextFactory<AppDbContext> contextFactory, ID
                 return work(db);
             }
 
+            unit.Open();
             using var measured = telemetry.StartUnitOfWork();
             using var writing = provider.EnterWrite();
             measured.TurnTaken();
             using var transaction = db.Database.BeginTransaction();
             var result = work(db);
-            unit.ThrowIfJoinedSessionFailed();
+            unit.ThrowIfPartFailed();
             db.SaveChanges();
             transaction.Commit();
             measured.Committed();
@@ -86,21 +87,24 @@ public sealed class DbSession(IDbContextFactory<AppDbContext> contextFactory, ID
     /// </summary>
     internal async Task<T> RunUnitAsync<T>(AppDbContext db, Func<AppDbContext, Task<T>> work, Func<T, bool> commitIf, CancellationToken cancellationToken)
     {
-        var unit = Current.Value = new Unit(db);
+        using var unit = Current.Value = new Unit(db);
+        await unit.OpenAsync(cancellationToken);
         using var measured = telemetry.StartUnitOfWork();
-        using var writing = await provider.EnterWriteAsync(cancellationToken);
-        measured.TurnTaken();
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var result = await work(db);
-        unit.ThrowIfJoinedSessionFailed();
-        if (commitIf(result))
+        using (await provider.EnterWriteAsync(cancellationToken))
         {
-            await db.SaveChangesAsync(cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
-            measured.Committed();
-        }
+            measured.TurnTaken();
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            var result = await work(db);
+            unit.ThrowIfPartFailed();
+            if (commitIf(result))
+            {
+                await db.SaveChangesAsync(cancellationToken);
+                await transaction.CommitAsync(cancellationToken);
+                measured.Committed();
+            }
 
-        return result;
+            return result;
+        }
     }
 
     private static async Task<T> RunWithoutTransactionAsync<T>(AppDbContext db, Func<AppDbContext, Task<T>> work)
@@ -109,9 +113,40 @@ public sealed class DbSession(IDbContextFactory<AppDbContext> contextFactory, ID
         return await work(db);
     }
 
-    private sealed class Unit(AppDbContext db)
+    /// <summary>
+    /// One unit's context. Its connection is opened before the write turn and closed after it, so that writers do not
+    /// queue while a pooled connection is taken or given back. Its transaction is all or nothing, so SaveChanges makes
+    /// no savepoint inside it (two statements fewer per save); a save that fails marks the unit failed instead, so a
+    /// handler that catches the error cannot commit the part of the save that was written.
+    /// </summary>
+    private sealed class Unit(AppDbContext db) : IDisposable
     {
         private bool joinedSessionFailed;
+        private bool saveFailed;
+        private bool opened;
+
+        public async Task OpenAsync(CancellationToken cancellationToken)
+        {
+            Watch();
+            await db.Database.OpenConnectionAsync(cancellationToken);
+            opened = true;
+        }
+
+        public void Open()
+        {
+            Watch();
+            db.Database.OpenConnection();
+            opened = true;
+        }
+
+        public void Dispose()
+        {
+            db.SaveChangesFailed -= OnSaveFailed;
+            if (opened)
+            {
+                db.Database.CloseConnection();
+            }
+        }
 
         public async Task<T> JoinAsync<T>(Func<AppDbContext, Task<T>> work)
         {
@@ -139,13 +174,21 @@ public sealed class DbSession(IDbContextFactory<AppDbContext> contextFactory, ID
             }
         }
 
-        public void ThrowIfJoinedSessionFailed()
+        public void ThrowIfPartFailed()
         {
-            if (joinedSessionFailed)
+            if (joinedSessionFailed || saveFailed)
             {
                 throw new InvalidOperationException(
-                    "A session nested in this one failed, so this session was rolled back and nothing was written.");
+                    $"{(saveFailed ? "A SaveChanges" : "A session nested")} in this one failed, so this session was rolled back and nothing was written.");
             }
         }
+
+        private void Watch()
+        {
+            db.Database.AutoSavepointsEnabled = false;
+            db.SaveChangesFailed += OnSaveFailed;
+        }
+
+        private void OnSaveFailed(object? sender, SaveChangesFailedEventArgs e) => saveFailed = true;
     }
 }

@@ -29,11 +29,21 @@ public static class Telemetry
             logging.IncludeScopes = true;
         });
 
+        var exporting = !string.IsNullOrWhiteSpace(builder.Configuration[OtlpEndpointKey]);
         var telemetry = builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService(builder.Configuration[ServiceNameKey] is { Length: > 0 } name ? name : "my-project"))
-            .WithTracing(tracing => tracing
-                .AddAspNetCoreInstrumentation(options => options.Filter = context => !Probes.Any(probe => context.Request.Path.StartsWithSegments(probe)))
-                .AddHttpClientInstrumentation())
+            .WithTracing(tracing =>
+            {
+                tracing
+                    .AddAspNetCoreInstrumentation(options => options.Filter = context => !Probes.Any(probe => context.Request.Path.StartsWithSegments(probe)))
+                    .AddHttpClientInstrumentation();
+                if (!exporting)
+                {
+                    // Spans that go nowhere would cost every request its time: trace only what a caller's traceparent
+                    // asks to be traced (an in-process exporter, as in the tests, still sees those).
+                    tracing.SetSampler(new ParentBasedSampler(new AlwaysOffSampler()));
+                }
+            })
             .WithMetrics(metrics => metrics
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()
@@ -41,7 +51,7 @@ public static class Telemetry
 
         // Reads OTEL_EXPORTER_OTLP_* itself; registered only when there is somewhere to send to, so that an unset
         // endpoint never means retries against the default localhost:4317.
-        if (!string.IsNullOrWhiteSpace(builder.Configuration[OtlpEndpointKey]))
+        if (exporting)
         {
             telemetry.UseOtlpExporter();
         }

@@ -37,6 +37,30 @@ public sealed class DbSessionTests(ApiFactory factory) : IClassFixture<ApiFactor
     }
 
     [Fact]
+    public async Task A_failed_save_rolls_the_session_back_even_when_the_callback_catches_it()
+    {
+        var saved = Unique();
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => session.RunAsync(async db =>
+        {
+            db.Set<Shield>().Add(new Shield { Name = saved });
+            await db.SaveChangesAsync();
+            db.Set<Shield>().Add(new Shield { Name = null! }); // NOT NULL: this save fails
+            try
+            {
+                await db.SaveChangesAsync();
+            }
+            catch (DbUpdateException)
+            {
+                // swallowed: the session must still not commit the first save
+            }
+        }));
+
+        Assert.StartsWith("A SaveChanges in this one failed", error.Message);
+        Assert.Null(await FindAsync(saved));
+    }
+
+    [Fact]
     public void Synchronous_code_commits_and_rolls_back()
     {
         var kept = Unique();
