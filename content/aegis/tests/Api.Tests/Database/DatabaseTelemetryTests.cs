@@ -14,10 +14,7 @@ public sealed class DatabaseTelemetryTests(ApiFactory factory, ITestOutputHelper
     public async Task A_post_is_a_request_span_with_its_unit_of_work_and_is_measured_as_committed()
     {
         var telemetry = new CollectedTelemetry(factory);
-        var trace = ActivityTraceId.CreateRandom();
-
-        var response = await telemetry.CreateClient().SendAsync(
-            CollectedTelemetry.Traced(new HttpRequestMessage(HttpMethod.Post, "/shields") { Content = JsonContent.Create(new { name = "Traced" }) }, trace));
+        var (response, trace) = await telemetry.PostTracedAsync("/shields", new { name = "Traced" });
 
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         var spans = await telemetry.SpansOfAsync(trace, expected: 2);

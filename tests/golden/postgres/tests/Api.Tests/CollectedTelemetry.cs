@@ -1,5 +1,6 @@
 using System.Collections.ObjectModel;
 using System.Diagnostics;
+using System.Net.Http.Json;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -37,6 +38,14 @@ public sealed class CollectedTelemetry
         return request;
     }
 
+    /// <summary>POSTs <paramref name="body"/> as JSON to <paramref name="path"/> in a trace of its own, which it returns.</summary>
+    public async Task<(HttpResponseMessage Response, ActivityTraceId Trace)> PostTracedAsync(string path, object body)
+    {
+        var trace = ActivityTraceId.CreateRandom();
+        var response = await CreateClient().SendAsync(Traced(new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body) }, trace));
+        return (response, trace);
+    }
+
     /// <summary>The spans of trace <paramref name="traceId"/>, once <paramref name="expected"/> of them have ended (10 s at most).</summary>
     public async Task<List<Activity>> SpansOfAsync(ActivityTraceId traceId, int expected)
     {
@@ -54,12 +63,12 @@ public sealed class CollectedTelemetry
     }
 
     /// <summary>
-    /// Collects the metrics now and returns the points of <paramref name="name"/>: cumulative, so only this collection's,
-    /// from every meter of that name (other tests' services have their own).
+    /// Collects the metrics now and returns every point of <paramref name="name"/> collected so far, from every meter of
+    /// that name (other tests' services have their own). A collection exports only the points that changed since the
+    /// one before, so earlier collections are kept; the points are cumulative, so a later one only adds to an earlier.
     /// </summary>
     public IReadOnlyList<MetricPoint> Points(string name)
     {
-        metrics.Clear();
         Services.GetRequiredService<MeterProvider>().ForceFlush();
         return metrics.Snapshot().Where(metric => metric.Name == name).SelectMany(metric => metric.MetricPoints).ToList();
     }

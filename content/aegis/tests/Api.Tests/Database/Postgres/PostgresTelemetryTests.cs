@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Net;
-using System.Net.Http.Json;
 using AegisApp.Api.Database;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -18,10 +17,7 @@ public sealed class PostgresTelemetryTests(ApiFactory factory, ITestOutputHelper
     public async Task A_post_traces_its_sql_commands_inside_its_unit_of_work()
     {
         var telemetry = new CollectedTelemetry(factory);
-        var trace = ActivityTraceId.CreateRandom();
-
-        var response = await telemetry.CreateClient().SendAsync(
-            CollectedTelemetry.Traced(new HttpRequestMessage(HttpMethod.Post, "/shields") { Content = JsonContent.Create(new { name = "Traced" }) }, trace));
+        var (response, trace) = await telemetry.PostTracedAsync("/shields", new { name = "Traced" });
 
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         var spans = await telemetry.SpansOfAsync(trace, expected: 3);
