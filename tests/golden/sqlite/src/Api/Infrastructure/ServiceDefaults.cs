@@ -10,7 +10,7 @@ using Scalar.AspNetCore;
 namespace my_project.Api.Infrastructure;
 
 /// <summary>
-/// What every service of this template shares, whichever components it has: configuration from <c>.env</c>,
+/// What the service needs whichever components it has: configuration from <c>.env</c>,
 /// the listening port, OpenTelemetry, ProblemDetails errors, validation, OpenAPI, and the <c>/alive</c> and
 /// <c>/health</c> endpoints.
 /// </summary>
