@@ -14,15 +14,16 @@ try
 #endif
 
     var app = builder.Build();
+    var role = app.Configuration.GetAppRole();
 #if (UseDatabase)
-    if (app.Configuration.GetAppRole() is AppRole.Migrate)
+    if (role is AppRole.Migrate)
     {
         return await app.RunMigrationsAsync(); // no server, no scheduler: migrate, then exit
     }
 #endif
 
     app.MapServiceDefaults();
-    if (app.Configuration.GetAppRole().ServesApi())
+    if (role.ServesApi())
     {
         app.MapEndpoints(); // every class that implements IEndpoints, each in its feature's folder
     }

@@ -6,9 +6,10 @@ try
     builder.AddServiceDefaults();
 
     var app = builder.Build();
+    var role = app.Configuration.GetAppRole();
 
     app.MapServiceDefaults();
-    if (app.Configuration.GetAppRole().ServesApi())
+    if (role.ServesApi())
     {
         app.MapEndpoints(); // every class that implements IEndpoints, each in its feature's folder
     }

@@ -10,13 +10,14 @@ try
     builder.AddScheduler();
 
     var app = builder.Build();
-    if (app.Configuration.GetAppRole() is AppRole.Migrate)
+    var role = app.Configuration.GetAppRole();
+    if (role is AppRole.Migrate)
     {
         return await app.RunMigrationsAsync(); // no server, no scheduler: migrate, then exit
     }
 
     app.MapServiceDefaults();
-    if (app.Configuration.GetAppRole().ServesApi())
+    if (role.ServesApi())
     {
         app.MapEndpoints(); // every class that implements IEndpoints, each in its feature's folder
     }
