@@ -61,6 +61,22 @@ public sealed class DbSessionTests(ApiFactory factory) : IClassFixture<ApiFactor
     }
 
     [Fact]
+    public async Task Sql_writes_roll_back_with_the_session()
+    {
+        var name = Unique();
+        await session.RunAsync(db => db.Set<Shield>().Add(new Shield { Name = name, DefenseRating = 7 }));
+
+        await Assert.ThrowsAsync<TimeoutException>(() => session.RunAsync(async db =>
+        {
+            await db.Set<Shield>().Where(s => s.Name == name).ExecuteUpdateAsync(s => s.SetProperty(shield => shield.DefenseRating, 8));
+            await db.Database.ExecuteSqlAsync($"DELETE FROM shield WHERE name = {name}");
+            throw new TimeoutException();
+        }));
+
+        Assert.Equal(7, (await FindAsync(name))?.DefenseRating);
+    }
+
+    [Fact]
     public void Synchronous_code_commits_and_rolls_back()
     {
         var kept = Unique();
@@ -70,6 +86,7 @@ public sealed class DbSessionTests(ApiFactory factory) : IClassFixture<ApiFactor
         Assert.Throws<FormatException>(() => session.Run(db =>
         {
             db.Set<Shield>().Add(new Shield { Name = dropped });
+            db.SaveChanges();
             throw new FormatException();
         }));
 
