@@ -7,7 +7,7 @@
 #   2. The session helper (DbSession.RunAsync) against bare DbContext + SaveChanges and raw SQLite: BenchmarkDotNet.
 #   3. `dotnet new aegis --database` against `dotnet new webapi` (with and without the CLI's update check), and the
 #      service's cold start against an empty `dotnet new web` app: hyperfine.
-# Usage: bench/run.sh            full run (about 6 minutes on 2 cores)
+# Usage: bench/run.sh            full run (about 9 minutes on 2 cores)
 #        bench/run.sh --smoke    a few seconds per scenario: proves the harness works; its figures mean little
 # Needs dotnet, wrk, hyperfine and curl. Everything it makes goes to a temporary folder that is deleted at the end
 # (AEGIS_BENCH_KEEP=1 keeps it). Exits non-zero only when the harness fails, never because a target is missed.
@@ -16,8 +16,8 @@ set -euo pipefail
 bench=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(dirname "$bench")
 case "${1:-}" in
-  "") mode=full warmup=5 duration=20 runs=10 bdn_args=() ;;
-  --smoke) mode=smoke warmup=1 duration=3 runs=3 bdn_args=(--smoke) ;;
+  "") mode=full warmup=5 duration=10 rounds=3 runs=10 bdn_args=() ;;
+  --smoke) mode=smoke warmup=1 duration=3 rounds=1 runs=3 bdn_args=(--smoke) ;;
   *) echo "usage: bench/run.sh [--smoke]" >&2; exit 2 ;;
 esac
 connections=32
@@ -163,12 +163,13 @@ load() {
 clock_ticks=$(getconf CLK_TCK)
 cpu_seconds() { sed 's/^.*) //' "/proc/$1/stat" | awk -v hz="$clock_ticks" '{ printf "%.2f", ($12 + $13) / hz }'; }
 
-step "HTTP: POST /shields, then GET /shields/{id}; $connections connections, ${duration} s each after ${warmup} s of warm-up"
-# The servers run side by side and take turns per scenario (generated, raw baseline, bare EF Core), so that each ratio
-# compares measurements taken back to back: on a shared machine, other work would otherwise load one side more. The
-# server's CPU time per request is printed too; it depends far less than requests/s on what else the machine runs.
+step "HTTP: POST /shields, then GET /shields/{id}; $connections connections, $rounds rounds of ${duration} s each"
+# The servers run side by side and take turns (generated, raw baseline, bare EF Core) in each of several rounds, so that
+# each ratio compares measurements taken back to back: on a shared machine, other work would otherwise load one side
+# more. Each figure is the median of its rounds, and every round's ratio to bare EF Core is printed beside it. The
+# server's CPU time per request is measured too; it depends far less than requests/s on what else the machine runs.
 servers_under_test=(ours baseline bare)
-declare -A http ports pids max_id
+declare -A http ports pids max_id rounds_of
 for name in "${servers_under_test[@]}"; do
   case $name in ours) dll=Api.dll ;; baseline) dll=Baseline.dll ;; bare) dll=BareEf.dll ;; esac
   serve $name $dll
@@ -182,27 +183,38 @@ for name in baseline bare; do
 done
 echo "all servers answered the probe requests identically: $(head -n1 "$work/ours.probe")"
 
+median() { xargs -n1 | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
+
 for scenario in POST GET; do
-  for name in "${servers_under_test[@]}"; do
-    port=${ports[$name]} pid=${pids[$name]}
-    if [ $scenario = POST ]; then args=(post); else args=(get "${max_id[$name]}"); fi
-    load "$warmup" "${args[@]}" # not counted: lets the JIT tier up and the pools fill
-    cpu_before=$(cpu_seconds "$pid")
-    load "$duration" "${args[@]}"
-    cpu_after=$(cpu_seconds "$pid")
-    grep -v '^wrk-result' "$work/wrk.txt"
-    read -r rps p50 p99 non2xx errors requests <<<"$result"
-    [ "$requests" -gt 0 ] || fail "$name $scenario: no request completed"
-    cpu=$(awk -v a="$cpu_before" -v b="$cpu_after" -v n="$requests" 'BEGIN { printf "%.0f", (b - a) * 1e6 / n }')
-    echo "$name $scenario: $rps requests/s, p50 $p50 ms, p99 $p99 ms, $non2xx non-2xx, $errors socket errors, server CPU $cpu µs per request"
-    if [ "$non2xx" -gt 0 ] || [ "$errors" -gt 0 ]; then
-      echo "WARNING: $name $scenario had $non2xx non-2xx responses and $errors socket errors; see $work/$name.log"
-    fi
-    http[$name.$scenario]="$rps $p50 $p99 $non2xx $cpu"
-    if [ $scenario = POST ]; then # ids 1..(successful POSTs) exist: the GET scenario reads those
-      max_id[$name]=$((requests - non2xx > 1 ? requests - non2xx : 1))
-    fi
+  for round in $(seq "$rounds"); do
+    for name in "${servers_under_test[@]}"; do
+      port=${ports[$name]} pid=${pids[$name]}
+      if [ $scenario = POST ]; then args=(post); else args=(get "${max_id[$name]}"); fi
+      # Not counted: lets the JIT tier up and the pools fill (the first round), and the machine settle after the
+      # server before (the others).
+      load "$([ "$round" = 1 ] && echo "$warmup" || echo 2)" "${args[@]}"
+      cpu_before=$(cpu_seconds "$pid")
+      load "$duration" "${args[@]}"
+      cpu_after=$(cpu_seconds "$pid")
+      grep -v '^wrk-result' "$work/wrk.txt"
+      read -r rps p50 p99 non2xx errors requests <<<"$result"
+      [ "$requests" -gt 0 ] || fail "$name $scenario: no request completed"
+      cpu=$(awk -v a="$cpu_before" -v b="$cpu_after" -v n="$requests" 'BEGIN { printf "%.0f", (b - a) * 1e6 / n }')
+      echo "$name $scenario, round $round: $rps requests/s, p50 $p50 ms, p99 $p99 ms, $non2xx non-2xx, $errors socket errors, server CPU $cpu µs per request"
+      if [ "$non2xx" -gt 0 ] || [ "$errors" -gt 0 ]; then
+        echo "WARNING: $name $scenario had $non2xx non-2xx responses and $errors socket errors; see $work/$name.log"
+      fi
+      rounds_of[$name.$scenario.rps]+="$rps " rounds_of[$name.$scenario.p50]+="$p50 " rounds_of[$name.$scenario.p99]+="$p99 "
+      rounds_of[$name.$scenario.cpu]+="$cpu " rounds_of[$name.$scenario.non2xx]=$((${rounds_of[$name.$scenario.non2xx]:-0} + non2xx))
+      if [ $scenario = POST ] && [ -z "${max_id[$name]:-}" ]; then # ids 1..(successful POSTs) exist: GET reads those
+        max_id[$name]=$((requests - non2xx > 1 ? requests - non2xx : 1))
+      fi
+    done
   done
+  for name in "${servers_under_test[@]}"; do
+    http[$name.$scenario]="$(for figure in rps p50 p99; do echo "${rounds_of[$name.$scenario.$figure]}" | median; done | xargs) ${rounds_of[$name.$scenario.non2xx]} $(echo "${rounds_of[$name.$scenario.cpu]}" | median)"
+  done
+  echo "$scenario throughput per round, generated / bare EF Core: $(paste -d/ <(echo "${rounds_of[ours.$scenario.rps]}" | tr ' ' '\n') <(echo "${rounds_of[bare.$scenario.rps]}" | tr ' ' '\n') | awk -F/ 'NF == 2 && $2 > 0 { printf "%.2f ", $1 / $2 }')"
 done
 for name in "${servers_under_test[@]}"; do
   pid=${pids[$name]}
