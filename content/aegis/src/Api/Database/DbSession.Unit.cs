@@ -100,6 +100,8 @@ public sealed partial class DbSession
             }
             else if (provider is not null && db.ChangeTracker.HasChanges())
             {
+                // The unit's only write: atomic as EF Core makes any save, one statement or a transaction of its own.
+                db.Database.AutoTransactionBehavior = AutoTransactionBehavior.WhenNeeded;
                 turn = await TakeTurnAsync(provider, cancellationToken);
                 await db.SaveChangesAsync(cancellationToken);
             }
@@ -116,6 +118,7 @@ public sealed partial class DbSession
             }
             else if (provider is not null && db.ChangeTracker.HasChanges())
             {
+                db.Database.AutoTransactionBehavior = AutoTransactionBehavior.WhenNeeded;
                 turn = TakeTurn(provider);
                 db.SaveChanges();
             }
@@ -190,8 +193,10 @@ public sealed partial class DbSession
             return taken;
         }
 
+        // Saves before the last one write inside the unit's transaction, which their first command begins.
         private void Watch()
         {
+            db.Database.AutoTransactionBehavior = AutoTransactionBehavior.Never;
             db.Database.AutoSavepointsEnabled = false;
             db.SaveChangesFailed += OnSaveFailed;
         }
@@ -199,6 +204,8 @@ public sealed partial class DbSession
         private void Release()
         {
             turn?.Dispose();
+            db.Database.AutoTransactionBehavior = AutoTransactionBehavior.WhenNeeded;
+            db.Database.AutoSavepointsEnabled = true;
             db.SaveChangesFailed -= OnSaveFailed;
             if (opened)
             {
@@ -212,71 +219,51 @@ public sealed partial class DbSession
     }
 
     /// <summary>
-    /// Calls the current unit before each command that may write: every SaveChanges, and every command EF Core did not
-    /// translate from a LINQ query (ExecuteUpdate, ExecuteDelete, SQL of your own), since the unit cannot tell whether
-    /// such a command writes. Queries from LINQ only read, and begin nothing.
+    /// Calls the current unit before each command that may write: every command of a SaveChanges, and every command
+    /// EF Core did not translate from a LINQ query (ExecuteUpdate, ExecuteDelete, SQL of your own), since the unit cannot
+    /// tell whether such a command writes. Queries from LINQ only read, and begin nothing. At the command, not at the
+    /// start of SaveChanges, so that EF Core prepares a save's commands before the unit takes the write turn.
     /// </summary>
-    private sealed class FirstWrite : ISaveChangesInterceptor, IDbCommandInterceptor
+    private sealed class FirstWrite : DbCommandInterceptor
     {
-        public InterceptionResult<int> SavingChanges(DbContextEventData eventData, InterceptionResult<int> result)
-        {
-            UnitOf(eventData.Context)?.BeforeWrite();
-            return result;
-        }
-
-        public async ValueTask<InterceptionResult<int>> SavingChangesAsync(
-            DbContextEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
-        {
-            if (UnitOf(eventData.Context) is { } unit)
-            {
-                await unit.BeforeWriteAsync(cancellationToken);
-            }
-
-            return result;
-        }
-
-        public InterceptionResult<DbDataReader> ReaderExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result)
+        public override InterceptionResult<DbDataReader> ReaderExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result)
         {
             BeforeCommand(command, eventData);
             return result;
         }
 
-        public async ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(
+        public override async ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(
             DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
         {
             await BeforeCommandAsync(command, eventData, cancellationToken);
             return result;
         }
 
-        public InterceptionResult<int> NonQueryExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<int> result)
+        public override InterceptionResult<int> NonQueryExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<int> result)
         {
             BeforeCommand(command, eventData);
             return result;
         }
 
-        public async ValueTask<InterceptionResult<int>> NonQueryExecutingAsync(
+        public override async ValueTask<InterceptionResult<int>> NonQueryExecutingAsync(
             DbCommand command, CommandEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
         {
             await BeforeCommandAsync(command, eventData, cancellationToken);
             return result;
         }
 
-        public InterceptionResult<object> ScalarExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<object> result)
+        public override InterceptionResult<object> ScalarExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<object> result)
         {
             BeforeCommand(command, eventData);
             return result;
         }
 
-        public async ValueTask<InterceptionResult<object>> ScalarExecutingAsync(
+        public override async ValueTask<InterceptionResult<object>> ScalarExecutingAsync(
             DbCommand command, CommandEventData eventData, InterceptionResult<object> result, CancellationToken cancellationToken = default)
         {
             await BeforeCommandAsync(command, eventData, cancellationToken);
             return result;
         }
-
-        // SaveChanges's own commands were seen by SavingChanges, before EF Core chose whether to begin a transaction.
-        private static Unit? WritingUnitOf(CommandEventData eventData) =>
-            eventData.CommandSource is CommandSource.LinqQuery or CommandSource.SaveChanges ? null : UnitOf(eventData.Context);
 
         private static void BeforeCommand(DbCommand command, CommandEventData eventData)
         {
@@ -296,6 +283,7 @@ public sealed partial class DbSession
             }
         }
 
-        private static Unit? UnitOf(DbContext? context) => Current.Value is { } unit && unit.Db == context ? unit : null;
+        private static Unit? WritingUnitOf(CommandEventData eventData) =>
+            eventData.CommandSource is not CommandSource.LinqQuery && Current.Value is { } unit && unit.Db == eventData.Context ? unit : null;
     }
 }

@@ -22,18 +22,19 @@ public sealed class DbSessionTests(ApiFactory factory) : IClassFixture<ApiFactor
     [Fact]
     public async Task Throwing_rolls_back_and_propagates_the_same_exception()
     {
-        var name = Unique();
+        var (name, other) = (Unique(), Unique());
         var thrown = new InvalidOperationException("boom");
 
         var caught = await Assert.ThrowsAsync<InvalidOperationException>(() => session.RunAsync(async db =>
         {
-            db.Set<Shield>().Add(new Shield { Name = name });
+            db.Set<Shield>().AddRange(new Shield { Name = name }, new Shield { Name = other });
             await db.SaveChangesAsync(); // even saved changes are undone: the session is one transaction
             throw thrown;
         }));
 
         Assert.Same(thrown, caught);
         Assert.Null(await FindAsync(name));
+        Assert.Null(await FindAsync(other));
     }
 
     [Fact]
