@@ -27,7 +27,8 @@ public static class DatabaseExtensions
         builder.Services.AddPooledDbContextFactory<AppDbContext>((services, options) =>
         {
             provider.Configure(options);
-            options.UseSnakeCaseNamingConvention().AddInterceptors(services.GetRequiredService<WriteHealth>());
+            options.UseSnakeCaseNamingConvention()
+                .AddInterceptors(DbSession.FirstWriteInterceptor, services.GetRequiredService<WriteHealth>());
         });
         builder.Services.AddSingleton<DbSession>();
         builder.Services.AddSingleton<DatabaseStartup>();

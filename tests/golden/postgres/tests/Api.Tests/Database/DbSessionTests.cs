@@ -22,18 +22,19 @@ public sealed class DbSessionTests(ApiFactory factory) : IClassFixture<ApiFactor
     [PostgresFact]
     public async Task Throwing_rolls_back_and_propagates_the_same_exception()
     {
-        var name = Unique();
+        var (name, other) = (Unique(), Unique());
         var thrown = new InvalidOperationException("boom");
 
         var caught = await Assert.ThrowsAsync<InvalidOperationException>(() => session.RunAsync(async db =>
         {
-            db.Set<Shield>().Add(new Shield { Name = name });
+            db.Set<Shield>().AddRange(new Shield { Name = name }, new Shield { Name = other });
             await db.SaveChangesAsync(); // even saved changes are undone: the session is one transaction
             throw thrown;
         }));
 
         Assert.Same(thrown, caught);
         Assert.Null(await FindAsync(name));
+        Assert.Null(await FindAsync(other));
     }
 
     [PostgresFact]
@@ -61,6 +62,22 @@ public sealed class DbSessionTests(ApiFactory factory) : IClassFixture<ApiFactor
     }
 
     [PostgresFact]
+    public async Task Sql_writes_roll_back_with_the_session()
+    {
+        var name = Unique();
+        await session.RunAsync(db => db.Set<Shield>().Add(new Shield { Name = name, DefenseRating = 7 }));
+
+        await Assert.ThrowsAsync<TimeoutException>(() => session.RunAsync(async db =>
+        {
+            await db.Set<Shield>().Where(s => s.Name == name).ExecuteUpdateAsync(s => s.SetProperty(shield => shield.DefenseRating, 8));
+            await db.Database.ExecuteSqlAsync($"DELETE FROM shield WHERE name = {name}");
+            throw new TimeoutException();
+        }));
+
+        Assert.Equal(7, (await FindAsync(name))?.DefenseRating);
+    }
+
+    [PostgresFact]
     public void Synchronous_code_commits_and_rolls_back()
     {
         var kept = Unique();
@@ -70,6 +87,7 @@ public sealed class DbSessionTests(ApiFactory factory) : IClassFixture<ApiFactor
         Assert.Throws<FormatException>(() => session.Run(db =>
         {
             db.Set<Shield>().Add(new Shield { Name = dropped });
+            db.SaveChanges();
             throw new FormatException();
         }));
 

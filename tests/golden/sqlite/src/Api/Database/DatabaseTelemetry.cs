@@ -31,10 +31,10 @@ public sealed class DatabaseTelemetry
     {
         var meter = meterFactory.Create(Name);
         writeQueueWait = meter.CreateHistogram("aegis.database.write_queue.wait_time", "s",
-            "Time a unit of work waited for this process's write turn (SQLite has one writer at a time; always 0 on PostgreSQL, whose server orders writers).",
+            "Time a unit of work waited for this process's write turn at its first write (SQLite has one writer at a time; always 0 on PostgreSQL, whose server orders writers).",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = ShortDurations });
         unitOfWorkDuration = meter.CreateHistogram("aegis.database.unit_of_work.duration", "s",
-            "Time from a unit of work's write turn to its commit or rollback; outcome is committed or rolled_back.",
+            "Time from a unit of work's start to its commit or rollback; outcome is committed or rolled_back.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = ShortDurations });
         lockErrors = meter.CreateCounter<long>("aegis.database.lock_errors", "{error}",
             "Commands that failed because the database was busy or locked; error.type says how, in the provider's words.");
@@ -47,7 +47,7 @@ public sealed class DatabaseTelemetry
             "Unix time at which the last successful backup of this process finished.");
     }
 
-    /// <summary>Measures one unit of work from now (before its write turn) until it is disposed.</summary>
+    /// <summary>Measures one unit of work from now until it is disposed.</summary>
     public UnitOfWork StartUnitOfWork() => new(this);
 
     public void CountLockError(string errorType) => lockErrors.Add(1, new KeyValuePair<string, object?>("error.type", errorType));
@@ -72,20 +72,16 @@ public sealed class DatabaseTelemetry
     {
         private readonly DatabaseTelemetry telemetry;
         private readonly Activity? activity = Source.StartActivity("unit of work");
-        private long started = Stopwatch.GetTimestamp();
-        private bool turnTaken;
+        private readonly long started = Stopwatch.GetTimestamp();
         private bool committed;
         private bool disposed;
 
         internal UnitOfWork(DatabaseTelemetry telemetry) => this.telemetry = telemetry;
 
-        public void TurnTaken()
+        public void TurnTaken(TimeSpan waited)
         {
-            var waited = Stopwatch.GetElapsedTime(started).TotalSeconds;
-            telemetry.writeQueueWait.Record(waited);
-            activity?.SetTag("aegis.database.write_queue.wait_time", waited);
-            started = Stopwatch.GetTimestamp();
-            turnTaken = true;
+            telemetry.writeQueueWait.Record(waited.TotalSeconds);
+            activity?.SetTag("aegis.database.write_queue.wait_time", waited.TotalSeconds);
         }
 
         public void Committed() => committed = true;
@@ -99,11 +95,7 @@ public sealed class DatabaseTelemetry
 
             disposed = true;
             var outcome = committed ? "committed" : "rolled_back";
-            if (turnTaken) // a unit cancelled while it waited never began
-            {
-                telemetry.unitOfWorkDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>("outcome", outcome));
-            }
-
+            telemetry.unitOfWorkDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>("outcome", outcome));
             activity?.SetTag("outcome", outcome);
             activity?.Dispose();
         }

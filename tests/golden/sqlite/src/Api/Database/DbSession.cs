@@ -12,10 +12,12 @@ namespace my_project.Api.Database;
 /// A session opened inside another one on the same async flow (or inside a write endpoint) joins it: one context, one
 /// transaction, committed once by the outermost unit. If a joined session throws, the whole unit is rolled back, even
 /// when the outer callback catches the exception (as with <c>TransactionScope</c>). Sessions one after another are
-/// independent units. A committing unit first waits for the provider's write turn (SQLite has one writer at a time).
+/// independent units. The unit's transaction begins at its first write, after the provider's write turn (SQLite has
+/// one writer at a time), so reads before it neither wait nor hold a lock: they see the latest commit. Where two
+/// requests may change a row from what they read, give the entity a concurrency token.
 /// <see cref="DatabaseTelemetry"/> records each unit's wait, duration and outcome.
 /// </remarks>
-public sealed class DbSession(IDbContextFactory<AppDbContext> contextFactory, IDatabaseProvider provider, DatabaseTelemetry telemetry)
+public sealed partial class DbSession(IDbContextFactory<AppDbContext> contextFactory, IDatabaseProvider provider, DatabaseTelemetry telemetry)
 {
     private static readonly AsyncLocal<Unit?> Current = new();
 
@@ -51,7 +53,7 @@ public sealed class DbSession(IDbContextFactory<AppDbContext> contextFactory, ID
         }
 
         using var db = contextFactory.CreateDbContext();
-        using var unit = Current.Value = new Unit(db);
+        using var unit = Current.Value = autoCommit ? NewUnit(db) : new Unit(db);
         try
         {
             if (!autoCommit)
@@ -60,15 +62,9 @@ public sealed class DbSession(IDbContextFactory<AppDbContext> contextFactory, ID
             }
 
             unit.Open();
-            using var measured = telemetry.StartUnitOfWork();
-            using var writing = provider.EnterWrite();
-            measured.TurnTaken();
-            using var transaction = db.Database.BeginTransaction();
             var result = work(db);
             unit.ThrowIfPartFailed();
-            db.SaveChanges();
-            transaction.Commit();
-            measured.Committed();
+            unit.Commit();
             return result;
         }
         finally
@@ -87,108 +83,23 @@ public sealed class DbSession(IDbContextFactory<AppDbContext> contextFactory, ID
     /// </summary>
     internal async Task<T> RunUnitAsync<T>(AppDbContext db, Func<AppDbContext, Task<T>> work, Func<T, bool> commitIf, CancellationToken cancellationToken)
     {
-        using var unit = Current.Value = new Unit(db);
+        await using var unit = Current.Value = NewUnit(db);
         await unit.OpenAsync(cancellationToken);
-        using var measured = telemetry.StartUnitOfWork();
-        using (await provider.EnterWriteAsync(cancellationToken))
+        var result = await work(db);
+        unit.ThrowIfPartFailed();
+        if (commitIf(result))
         {
-            measured.TurnTaken();
-            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-            var result = await work(db);
-            unit.ThrowIfPartFailed();
-            if (commitIf(result))
-            {
-                await db.SaveChangesAsync(cancellationToken);
-                await transaction.CommitAsync(cancellationToken);
-                measured.Committed();
-            }
-
-            return result;
+            await unit.CommitAsync(cancellationToken);
         }
+
+        return result;
     }
+
+    private Unit NewUnit(AppDbContext db) => new(db, provider, telemetry.StartUnitOfWork());
 
     private static async Task<T> RunWithoutTransactionAsync<T>(AppDbContext db, Func<AppDbContext, Task<T>> work)
     {
         Current.Value = new Unit(db);
         return await work(db);
-    }
-
-    /// <summary>
-    /// One unit's context. Its connection is opened before the write turn and closed after it, so that writers do not
-    /// queue while a pooled connection is taken or given back. Its transaction is all or nothing, so SaveChanges makes
-    /// no savepoint inside it (two statements fewer per save); a save that fails marks the unit failed instead, so a
-    /// handler that catches the error cannot commit the part of the save that was written.
-    /// </summary>
-    private sealed class Unit(AppDbContext db) : IDisposable
-    {
-        private bool joinedSessionFailed;
-        private bool saveFailed;
-        private bool opened;
-
-        public async Task OpenAsync(CancellationToken cancellationToken)
-        {
-            Watch();
-            await db.Database.OpenConnectionAsync(cancellationToken);
-            opened = true;
-        }
-
-        public void Open()
-        {
-            Watch();
-            db.Database.OpenConnection();
-            opened = true;
-        }
-
-        public void Dispose()
-        {
-            db.SaveChangesFailed -= OnSaveFailed;
-            if (opened)
-            {
-                db.Database.CloseConnection();
-            }
-        }
-
-        public async Task<T> JoinAsync<T>(Func<AppDbContext, Task<T>> work)
-        {
-            try
-            {
-                return await work(db);
-            }
-            catch
-            {
-                joinedSessionFailed = true;
-                throw;
-            }
-        }
-
-        public T Join<T>(Func<AppDbContext, T> work)
-        {
-            try
-            {
-                return work(db);
-            }
-            catch
-            {
-                joinedSessionFailed = true;
-                throw;
-            }
-        }
-
-        public void ThrowIfPartFailed()
-        {
-            if (joinedSessionFailed || saveFailed)
-            {
-                throw new InvalidOperationException(
-                    $"{(saveFailed ? "A SaveChanges" : "A session nested")} in this one failed, so this session was rolled back and nothing was written.");
-            }
-        }
-
-        private void Watch()
-        {
-            db.Database.AutoSavepointsEnabled = false;
-            db.SaveChangesFailed += OnSaveFailed;
-        }
-
-        private void OnSaveFailed(object? sender, SaveChangesFailedEventArgs e) => saveFailed = true;
     }
 }

@@ -1,5 +1,6 @@
 using System.Data.Common;
 using my_project.Api.Database;
+using my_project.Api.Shields;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -23,20 +24,39 @@ public sealed class SqliteSettingsTests(ApiFactory factory) : IClassFixture<ApiF
     }
 
     [Fact]
-    public async Task A_session_takes_the_write_lock_when_it_begins_so_a_writer_never_fails_half_way()
+    public async Task A_session_takes_the_write_lock_at_its_first_write_and_holds_it_to_its_end()
     {
         var session = factory.Services.GetRequiredService<DbSession>();
         // A connection that gives up after 1 s when the database is locked (0 would mean: retry for ever).
         await using var other = new SqliteConnection($"Data Source={factory.DatabaseFile};Default Timeout=1");
         await other.OpenAsync();
+        var name = Guid.NewGuid().ToString("N");
 
-        await session.RunAsync(async _ =>
+        await session.RunAsync(async db =>
         {
-            // Nothing written yet, yet the session already holds the lock: BEGIN IMMEDIATE, not a deferred BEGIN.
+            await ScalarAsync(other, "BEGIN IMMEDIATE;"); // nothing written yet: the session holds no lock
+            await ScalarAsync(other, "ROLLBACK;");
+
+            db.Add(new Shield { Name = name });
+            await db.SaveChangesAsync();
+
+            // Written, and the lock is held until the session ends: BEGIN IMMEDIATE, so it cannot fail half-way.
             var busy = await Assert.ThrowsAsync<SqliteException>(() => ScalarAsync(other, "BEGIN IMMEDIATE;"));
             Assert.Equal(5, busy.SqliteErrorCode); // SQLITE_BUSY
-            Assert.Equal(0L, await ScalarAsync(other, "SELECT count(*) FROM shield WHERE name = 'lock probe';")); // readers still read
+            Assert.Equal(0L, await ScalarAsync(other, $"SELECT count(*) FROM shield WHERE name = '{name}';")); // readers still read
         });
+    }
+
+    [Fact]
+    public async Task A_session_that_only_reads_does_not_wait_for_the_write_turn()
+    {
+        var session = factory.Services.GetRequiredService<DbSession>();
+
+        using (await factory.Services.GetRequiredService<IDatabaseProvider>().EnterWriteAsync(CancellationToken.None))
+        {
+            var read = session.RunAsync(db => db.Set<Shield>().CountAsync());
+            Assert.True(await read.WaitAsync(TimeSpan.FromSeconds(30)) >= 0);
+        }
     }
 
     private static async Task<object?> ScalarAsync(DbConnection connection, string sql)
