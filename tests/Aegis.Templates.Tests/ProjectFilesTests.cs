@@ -88,6 +88,21 @@ public sealed class ProjectFilesTests(TemplatePack pack)
         Assert.Contains("/app/data", dockerfile);
     }
 
+    // The benchmark and the Dockerfile publish for one platform; --use-current-runtime sets the runtime identifier only
+    // after the project file is read, which once left that publish JIT-compiled.
+    [Theory]
+    [InlineData("true", "--use-current-runtime")]
+    [InlineData("true", "-r", "linux-x64")]
+    [InlineData("")]
+    public async Task A_publish_for_one_platform_is_compiled_ahead_of_time_and_one_for_any_is_not(string readyToRun, params string[] platform)
+    {
+        var project = await pack.GenerateAsync("--database");
+
+        var result = await Shell.RunAsync("dotnet", ["publish", .. platform, "-getProperty:PublishReadyToRun"], Path.Combine(project, "src", "Api"));
+
+        Assert.Equal(readyToRun, result.StandardOutput.Trim());
+    }
+
     private static async Task<string> Compose(string project, params string[] arguments) =>
         (await Shell.RunAsync("docker-compose", arguments, project)).StandardOutput;
 }

@@ -42,7 +42,7 @@ public sealed partial class TemplateSourceTests(TemplatePack pack)
         var named = new List<string>();
         foreach (var source in TemplateJson.Service.Template["sources"]!.AsArray())
         {
-            named.AddRange(Strings(source!["exclude"]));
+            named.AddRange(Strings(source!["exclude"]).Concat(Strings(source["copyOnly"])));
             foreach (var modifier in source["modifiers"]?.AsArray() ?? [])
             {
                 named.AddRange(Strings(modifier!["exclude"]).Concat(Strings(modifier["include"])));
@@ -74,6 +74,22 @@ public sealed partial class TemplateSourceTests(TemplatePack pack)
             .Where(file => !generated.Contains(renames.GetValueOrDefault(file, file).Replace("AegisApp", TemplatePack.ProjectName)));
 
         Assert.Empty(unreached);
+    }
+
+    [Fact]
+    public void Files_copied_as_they_are_hold_nothing_the_engine_would_replace()
+    {
+        var template = TemplateJson.Service.Template;
+        var replaced = template["symbols"]!.AsObject()
+            .Select(symbol => (string?)symbol.Value!["replaces"]).OfType<string>()
+            .Append((string)template["sourceName"]!).ToList();
+        var copied = template["sources"]!.AsArray().SelectMany(source => Strings(source!["copyOnly"])).ToList();
+
+        var found = copied.SelectMany(file => File.ReadLines(Path.Combine(Repo.TemplateContent, file))
+            .Where(line => Directive().IsMatch(line) || replaced.Any(token => line.Contains(token, StringComparison.Ordinal)))
+            .Select(line => $"{file}: {line.Trim()}"));
+        Assert.NotEmpty(copied);
+        Assert.Empty(found);
     }
 
     [Fact]

@@ -19,11 +19,6 @@ public static class ServiceDefaults
     public const string PortKey = "PORT";
     public const int DefaultPort = 8000;
 
-    private static readonly JsonSerializerOptions HealthJson = new(JsonSerializerDefaults.Web)
-    {
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    };
-
     public static WebApplicationBuilder AddServiceDefaults(this WebApplicationBuilder builder)
     {
         AddDotEnvFile(builder.Configuration, Path.Combine(ProjectRoot.Path, ".env"));
@@ -107,20 +102,30 @@ public static class ServiceDefaults
     }
 
     // Each check's status. Its description and exception can name files, hosts and internals, so they are shown in
-    // Development only; the health check service logs them in every environment.
-    private static Task WriteHealthAsync(HttpContext context, HealthReport report)
+    // Development only; the health check service logs them in every environment. Written field by field: serializing
+    // anonymous types by reflection cost the first /health, a start-up's readiness probe, about 10 ms more.
+    private static async Task WriteHealthAsync(HttpContext context, HealthReport report)
     {
         var detailed = context.RequestServices.GetRequiredService<IHostEnvironment>().IsDevelopment();
         context.Response.ContentType = "application/json";
-        var body = new
+        await using var json = new Utf8JsonWriter(context.Response.Body);
+        json.WriteStartObject();
+        json.WriteString("status", report.Status.ToString());
+        json.WriteStartObject("checks");
+        foreach (var (name, entry) in report.Entries)
         {
-            status = report.Status.ToString(),
-            checks = report.Entries.ToDictionary(entry => entry.Key, entry => new
+            json.WriteStartObject(name);
+            json.WriteString("status", entry.Status.ToString());
+            if (detailed && (entry.Description ?? entry.Exception?.Message) is { } description)
             {
-                status = entry.Value.Status.ToString(),
-                description = detailed ? entry.Value.Description ?? entry.Value.Exception?.Message : null,
-            }),
-        };
-        return JsonSerializer.SerializeAsync(context.Response.Body, body, HealthJson, context.RequestAborted);
+                json.WriteString("description", description);
+            }
+
+            json.WriteEndObject();
+        }
+
+        json.WriteEndObject();
+        json.WriteEndObject();
+        await json.FlushAsync(context.RequestAborted);
     }
 }
