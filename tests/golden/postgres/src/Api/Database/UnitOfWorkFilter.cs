@@ -7,7 +7,7 @@ public static class UnitOfWorkExtensions
     /// 503 problem a write answers when the database cannot take it (<see cref="DatabaseFaultHandler"/>).
     /// </summary>
     public static RouteGroupBuilder WithUnitOfWork(this RouteGroupBuilder group) =>
-        group.AddEndpointFilter<UnitOfWorkFilter>().ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        group.AddEndpointFilter(UnitOfWorkFilter.InvokeAsync).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 }
 
 /// <summary>
@@ -16,10 +16,15 @@ public static class UnitOfWorkExtensions
 /// changes the handler already saved to obtain generated ids. A <see cref="DbSession"/> used by the handler joins
 /// the request's unit instead of waiting for its lock.
 /// </summary>
-internal sealed class UnitOfWorkFilter(AppDbContext db, DbSession session) : IEndpointFilter
+internal static class UnitOfWorkFilter
 {
-    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next) =>
-        await session.RunUnitAsync(db, _ => next(context).AsTask(), IsSuccess, context.HttpContext.RequestAborted);
+    // A delegate rather than an IEndpointFilter class, whose factory ASP.NET Core compiles at start-up.
+    public static async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var services = context.HttpContext.RequestServices;
+        return await services.GetRequiredService<DbSession>().RunUnitAsync(
+            services.GetRequiredService<AppDbContext>(), _ => next(context).AsTask(), IsSuccess, context.HttpContext.RequestAborted);
+    }
 
     // A handler typed Results<Ok<T>, NotFound> returns the union, which carries no status of its own.
     private static bool IsSuccess(object? result) => result is INestedHttpResult nested

@@ -109,9 +109,8 @@ public sealed class UnitOfWorkFilterTests(ApiFactory factory) : IClassFixture<Ap
     {
         await using var scope = factory.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
-        var filter = ActivatorUtilities.CreateInstance<UnitOfWorkFilter>(scope.ServiceProvider);
         var context = new DefaultEndpointFilterInvocationContext(new DefaultHttpContext { RequestServices = scope.ServiceProvider });
-        await filter.InvokeAsync(context, async _ => await handler(db));
+        await UnitOfWorkFilter.InvokeAsync(context, async _ => await handler(db));
     }
 
     private async Task<bool> ExistsAsync(string name)

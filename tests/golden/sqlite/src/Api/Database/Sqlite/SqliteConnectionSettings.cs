@@ -18,7 +18,7 @@ namespace my_project.Api.Database;
 /// </list>
 /// The file's own settings are made at start-up (<see cref="DatabaseStartup"/>: WAL, so readers never wait for the
 /// writer); write transactions begin with <c>BEGIN IMMEDIATE</c>
-/// (Microsoft.Data.Sqlite's default), so a writer takes the lock before it reads and cannot fail half-way.
+/// (Microsoft.Data.Sqlite's default), so a transaction takes the lock when it begins and cannot fail half-way.
 /// </summary>
 internal sealed class SqliteConnectionSettings : DbConnectionInterceptor
 {
