@@ -16,7 +16,7 @@ set -euo pipefail
 bench=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(dirname "$bench")
 case "${1:-}" in
-  "") mode=full warmup=5 duration=10 rounds=3 runs=10 bdn_args=() ;;
+  "") mode=full warmup=15 duration=10 rounds=3 runs=10 bdn_args=() ;;
   --smoke) mode=smoke warmup=1 duration=3 rounds=1 runs=3 bdn_args=(--smoke) ;;
   *) echo "usage: bench/run.sh [--smoke]" >&2; exit 2 ;;
 esac
@@ -190,8 +190,8 @@ for scenario in POST GET; do
     for name in "${servers_under_test[@]}"; do
       port=${ports[$name]} pid=${pids[$name]}
       if [ $scenario = POST ]; then args=(post); else args=(get "${max_id[$name]}"); fi
-      # Not counted: lets the JIT tier up and the pools fill (the first round), and the machine settle after the
-      # server before (the others).
+      # Not counted: lets the JIT tier up and the pools fill (the first round; a ReadyToRun service recompiles its hot
+      # code as it runs, which took more than 5 s here), and the machine settle after the server before (the others).
       load "$([ "$round" = 1 ] && echo "$warmup" || echo 2)" "${args[@]}"
       cpu_before=$(cpu_seconds "$pid")
       load "$duration" "${args[@]}"
