@@ -17,12 +17,12 @@ public sealed partial class DbSession
     /// only write is its final save takes the turn for that save alone, which is one statement (or EF Core's own
     /// transaction). The transaction is all or nothing, so SaveChanges makes no savepoint inside it (two statements
     /// fewer per save); a save that fails marks the unit failed instead, so a handler that catches the error cannot
-    /// commit the part of the save that was written.
+    /// commit the part of the save that was written. A unit without a provider never commits (autoCommit: false); it
+    /// exists so that nested sessions join it.
     /// </summary>
     private sealed class Unit(AppDbContext db, IDatabaseProvider? provider = null, DatabaseTelemetry.UnitOfWork? measured = null)
         : IDisposable, IAsyncDisposable
     {
-        // Without a provider the unit never commits (autoCommit: false); it exists so that nested sessions join it.
         private IDisposable? turn;
         private IDbContextTransaction? transaction;
         private bool joinedSessionFailed;
@@ -221,8 +221,9 @@ public sealed partial class DbSession
     /// <summary>
     /// Calls the current unit before each command that may write: every command of a SaveChanges, and every command
     /// EF Core did not translate from a LINQ query (ExecuteUpdate, ExecuteDelete, SQL of your own), since the unit cannot
-    /// tell whether such a command writes. Queries from LINQ only read, and begin nothing. At the command, not at the
-    /// start of SaveChanges, so that EF Core prepares a save's commands before the unit takes the write turn.
+    /// tell whether such a command writes (all of them run as readers or non-queries). Queries from LINQ only read, and
+    /// begin nothing. At the command, not at the start of SaveChanges, so that EF Core prepares a save's commands before
+    /// the unit takes the write turn.
     /// </summary>
     private sealed class FirstWrite : DbCommandInterceptor
     {
@@ -247,19 +248,6 @@ public sealed partial class DbSession
 
         public override async ValueTask<InterceptionResult<int>> NonQueryExecutingAsync(
             DbCommand command, CommandEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
-        {
-            await BeforeCommandAsync(command, eventData, cancellationToken);
-            return result;
-        }
-
-        public override InterceptionResult<object> ScalarExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<object> result)
-        {
-            BeforeCommand(command, eventData);
-            return result;
-        }
-
-        public override async ValueTask<InterceptionResult<object>> ScalarExecutingAsync(
-            DbCommand command, CommandEventData eventData, InterceptionResult<object> result, CancellationToken cancellationToken = default)
         {
             await BeforeCommandAsync(command, eventData, cancellationToken);
             return result;
