@@ -55,7 +55,7 @@ public sealed partial class DbSession
                 return;
             }
 
-            var taken = await TakeTurnAsync(provider, cancellationToken);
+            var taken = await TakeTurnAsync(cancellationToken);
             try
             {
                 transaction = await db.Database.BeginTransactionAsync(cancellationToken);
@@ -77,7 +77,7 @@ public sealed partial class DbSession
                 return;
             }
 
-            var taken = TakeTurn(provider);
+            var taken = TakeTurn();
             try
             {
                 transaction = db.Database.BeginTransaction();
@@ -98,11 +98,11 @@ public sealed partial class DbSession
                 await db.SaveChangesAsync(cancellationToken);
                 await transaction.CommitAsync(cancellationToken);
             }
-            else if (provider is not null && db.ChangeTracker.HasChanges())
+            else if (provider is not null && HasChanges())
             {
                 // The unit's only write: atomic as EF Core makes any save, one statement or a transaction of its own.
                 db.Database.AutoTransactionBehavior = AutoTransactionBehavior.WhenNeeded;
-                turn = await TakeTurnAsync(provider, cancellationToken);
+                turn = await TakeTurnAsync(cancellationToken);
                 await db.SaveChangesAsync(cancellationToken);
             }
 
@@ -116,10 +116,10 @@ public sealed partial class DbSession
                 db.SaveChanges();
                 transaction.Commit();
             }
-            else if (provider is not null && db.ChangeTracker.HasChanges())
+            else if (provider is not null && HasChanges())
             {
                 db.Database.AutoTransactionBehavior = AutoTransactionBehavior.WhenNeeded;
-                turn = TakeTurn(provider);
+                turn = TakeTurn();
                 db.SaveChanges();
             }
 
@@ -177,20 +177,43 @@ public sealed partial class DbSession
             }
         }
 
-        private async ValueTask<IDisposable> TakeTurnAsync(IDatabaseProvider provider, CancellationToken cancellationToken)
+        // Callers have checked that the unit has a provider: a unit without one never writes.
+        private async ValueTask<IDisposable> TakeTurnAsync(CancellationToken cancellationToken)
         {
             var waiting = Stopwatch.GetTimestamp();
-            var taken = await provider.EnterWriteAsync(cancellationToken);
+            var taken = await provider!.EnterWriteAsync(cancellationToken);
             measured?.TurnTaken(Stopwatch.GetElapsedTime(waiting));
             return taken;
         }
 
-        private IDisposable TakeTurn(IDatabaseProvider provider)
+        private IDisposable TakeTurn()
         {
             var waiting = Stopwatch.GetTimestamp();
-            var taken = provider.EnterWrite();
+            var taken = provider!.EnterWrite();
             measured?.TurnTaken(Stopwatch.GetElapsedTime(waiting));
             return taken;
+        }
+
+        /// <summary>
+        /// Whether the final save has anything to write. Entities added, removed or updated are known without a scan;
+        /// only when there are none does this scan for changed properties (DetectChanges), which SaveChanges would
+        /// otherwise repeat for every entity of a batch. SaveChanges still scans, after its interceptors ran.
+        /// </summary>
+        private bool HasChanges()
+        {
+            var tracker = db.ChangeTracker;
+            if (tracker.AutoDetectChangesEnabled)
+            {
+                tracker.AutoDetectChangesEnabled = false;
+                var known = tracker.HasChanges();
+                tracker.AutoDetectChangesEnabled = true;
+                if (known)
+                {
+                    return true;
+                }
+            }
+
+            return tracker.HasChanges();
         }
 
         // Saves before the last one write inside the unit's transaction, which their first command begins.

@@ -132,6 +132,22 @@ public sealed class DbSessionTests(ApiFactory factory) : IClassFixture<ApiFactor
     }
 
     [Fact]
+    public async Task Edits_to_loaded_entities_are_saved_with_the_added_ones()
+    {
+        var (edited, added) = (Unique(), Unique());
+        await session.RunAsync(db => db.Set<Shield>().Add(new Shield { Name = edited, DefenseRating = 1 }));
+
+        await session.RunAsync(async db =>
+        {
+            (await db.Set<Shield>().SingleAsync(s => s.Name == edited)).DefenseRating = 2;
+            db.Set<Shield>().Add(new Shield { Name = added });
+        });
+
+        Assert.Equal(2, (await FindAsync(edited))?.DefenseRating);
+        Assert.NotNull(await FindAsync(added));
+    }
+
+    [Fact]
     public async Task Sessions_one_after_another_are_independent()
     {
         var first = Unique();
