@@ -240,20 +240,23 @@ done
 ratio "RSS after the HTTP scenarios, generated vs bare EF Core" MiB "${http[ours.rss]}" "${http[bare.rss]}"
 ratio "RSS after the HTTP scenarios, generated vs raw baseline" MiB "${http[ours.rss]}" "${http[baseline.rss]}"
 
-step "Session helper: DbSession.RunAsync against a bare DbContext + SaveChanges and raw Microsoft.Data.Sqlite (BenchmarkDotNet)"
+step "Session helper: DbSession.RunAsync against a bare DbContext + SaveChanges and raw Microsoft.Data.Sqlite; opening a connection (BenchmarkDotNet)"
 (cd "$work" && dotnet "$work/publish/session/SessionBench.dll" "${bdn_args[@]}" --artifacts "$work/bdn") | tee "$work/session.txt"
 declare -A micros kilobytes
 while read -r _ name mean bytes; do
   micros[$name]=$mean
   kilobytes[$name]=$(awk -v b="$bytes" 'BEGIN { printf "%.1f", b / 1024 }')
 done < <(grep '^session-result ' "$work/session.txt")
-[ ${#micros[@]} -eq 6 ] || fail "BenchmarkDotNet reported ${#micros[@]} of 6 benchmarks"
+[ ${#micros[@]} -eq 8 ] || fail "BenchmarkDotNet reported ${#micros[@]} of 8 benchmarks"
 for batch in "" 100; do
   if [ -z "$batch" ]; then what="insert 1 per session"; else what="batch of 100 per session"; fi
   ratio "$what: session helper vs bare SaveChanges" µs "${micros[Session$batch]}" "${micros[SaveChanges$batch]}" "<= 1.05"
   ratio "$what: session helper vs bare SaveChanges, allocated" KB "${kilobytes[Session$batch]}" "${kilobytes[SaveChanges$batch]}"
   ratio "$what: raw Microsoft.Data.Sqlite vs bare SaveChanges" µs "${micros[RawSqlite$batch]}" "${micros[SaveChanges$batch]}"
 done
+# Microsoft.Data.Sqlite applies a connection's registered functions at every open and removes them at every close.
+ratio "connection open and close: EF Core's SQLite connection vs a plain SqliteConnection" µs "${micros[OpenEfCore]}" "${micros[OpenPlain]}"
+ratio "connection open and close: EF Core's SQLite connection vs a plain SqliteConnection, allocated" KB "${kilobytes[OpenEfCore]}" "${kilobytes[OpenPlain]}"
 
 # hyperfine CSV columns: command,mean,stddev,median,user,system,min,max (seconds). Prints NAME's median in ms.
 median_ms() { awk -F, -v name="$2" '$1 == name { printf "%.0f", $4 * 1000 }' "$1"; }

@@ -42,11 +42,12 @@ foreach (var report in summary.Reports)
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"session-result {name} {statistics.Mean / 1000:F3} {bytes}"));
 }
 
-return complete && summary.Reports.Length == 6 && !summary.HasCriticalValidationErrors ? 0 : 1;
+return complete && summary.Reports.Length == 8 && !summary.HasCriticalValidationErrors ? 0 : 1;
 
 /// <summary>
 /// One shield per session, and 100 per session: the generated session helper against a bare DbContext + SaveChanges
-/// (the ratio the issue targets) and raw Microsoft.Data.Sqlite (the floor), each committing its own transaction.
+/// (the ratio the issue targets) and raw Microsoft.Data.Sqlite (the floor), each committing its own transaction. And
+/// what opening a connection costs every request: EF Core's SQLite connection against a plain one.
 /// </summary>
 [MemoryDiagnoser]
 [GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByCategory)]
@@ -60,6 +61,9 @@ public class SessionBenchmarks
     private DbSession session = null!;
     private SqliteConnection raw = null!;
     private SqliteCommand insert = null!;
+    private AppDbContext leased = null!;
+    private SqliteConnection efConnection = null!;
+    private SqliteConnection plainConnection = null!;
     private string folder = "";
 
     [GlobalSetup]
@@ -92,12 +96,20 @@ public class SessionBenchmarks
         insert.Parameters.Add("$name", SqliteType.Text);
         insert.Parameters.Add("$rating", SqliteType.Integer);
         insert.Prepare();
+
+        // The connection EF Core's SQLite provider made for a context (with the functions its SQL may call registered
+        // on it), against a plain one to the same file: a pooled context opens and closes its connection per request.
+        leased = contexts.CreateDbContext();
+        efConnection = (SqliteConnection)leased.Database.GetDbConnection();
+        plainConnection = new SqliteConnection(efConnection.ConnectionString);
     }
 
     [GlobalCleanup]
     public void Cleanup()
     {
         insert.Dispose();
+        plainConnection.Dispose();
+        leased.Dispose();
         raw.Dispose();
         host.StopAsync().GetAwaiter().GetResult();
         host.Dispose();
@@ -142,6 +154,18 @@ public class SessionBenchmarks
 
     [BenchmarkCategory("batch 100"), Benchmark]
     public void RawSqlite100() => InsertRaw(Batch);
+
+    [BenchmarkCategory("connection open"), Benchmark(Baseline = true)]
+    public void OpenPlain() => OpenAndClose(plainConnection);
+
+    [BenchmarkCategory("connection open"), Benchmark]
+    public void OpenEfCore() => OpenAndClose(efConnection);
+
+    private static void OpenAndClose(SqliteConnection connection)
+    {
+        connection.Open();
+        connection.Close();
+    }
 
     private static Shield NewShield() => new() { Name = "Bench shield", DefenseRating = 50 };
 

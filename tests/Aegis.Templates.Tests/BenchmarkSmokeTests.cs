@@ -20,6 +20,7 @@ public sealed class BenchmarkSmokeTests
         "RSS after the HTTP scenarios",
         "insert 1 per session: session helper vs bare SaveChanges",
         "batch of 100 per session: session helper vs bare SaveChanges",
+        "connection open and close: EF Core's SQLite connection vs a plain SqliteConnection",
         "instantiate, dotnet new aegis --database vs dotnet new webapi",
         "cold start to first 200, generated service vs empty web app",
     ];
