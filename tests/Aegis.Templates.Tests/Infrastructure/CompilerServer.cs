@@ -8,7 +8,10 @@ public static class CompilerServer
 {
     public static string PipeName { get; } = $"aegis-tests-{System.Environment.ProcessId}";
 
-    /// <summary>Kills the server on <see cref="PipeName"/>, if one runs, and waits at most 10 s for it to go.</summary>
+    /// <summary>
+    /// Kills the server on <see cref="PipeName"/>, if one runs, waits at most 10 s for it to go, and deletes the socket
+    /// it listened on (a file named after the pipe in /tmp), which a killed server leaves behind.
+    /// </summary>
     public static async Task StopAsync()
     {
         foreach (var id in ServerIds())
@@ -18,6 +21,11 @@ public static class CompilerServer
             {
                 await Task.Delay(100);
             }
+        }
+
+        foreach (var socket in new[] { Path.Combine("/tmp", PipeName), Path.Combine(Path.GetTempPath(), PipeName) }.Distinct())
+        {
+            File.Delete(socket); // no error if it is not there
         }
     }
 
