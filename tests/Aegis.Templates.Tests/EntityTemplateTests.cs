@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using System.Xml.Linq;
 using Aegis.Templates.Tests.Infrastructure;
 
 namespace Aegis.Templates.Tests;
@@ -155,10 +156,17 @@ public sealed class EntityTemplateTests(TemplatePack pack)
 
         await Shell.RunAsync("make", ["migration", "name=AddMagicRingsAndKnives"], project, timeout: TimeSpan.FromMinutes(5));
         await Shell.RunAsync("dotnet", ["build", "-warnaserror", "-nodeReuse:false"], project, timeout: TimeSpan.FromMinutes(10));
-        var tests = await Shell.RunAsync("dotnet", ["test", "--no-build", "-nodeReuse:false"], project, environment, timeout: TimeSpan.FromMinutes(5));
+        // The run's results file shows the new tests among those that passed (no second run to list them).
+        var results = Path.Combine(pack.NewFolder("grown-tests"), "results.trx");
+        var tests = await Shell.RunAsync("dotnet", ["test", "--no-build", "-nodeReuse:false", "--logger", $"trx;LogFileName={results}"],
+            project, environment, timeout: TimeSpan.FromMinutes(5));
         var summary = TestSummary.Of(tests);
         Assert.Equal((0, 0), (summary.Failed, summary.Skipped));
-        Assert.Contains("MagicRingsApiTests", (await Shell.RunAsync("dotnet", ["test", "--no-build", "--list-tests"], project)).StandardOutput);
+        var passed = XDocument.Load(results).Descendants().Where(e => e.Name.LocalName == "UnitTestResult" && (string?)e.Attribute("outcome") == "Passed")
+            .Select(e => (string?)e.Attribute("testName") ?? "").ToList();
+        Assert.Equal(summary.Passed, passed.Count);
+        Assert.Contains(passed, name => name.Contains(".MagicRingsApiTests.", StringComparison.Ordinal));
+        Assert.Contains(passed, name => name.Contains(".KnivesApiTests.", StringComparison.Ordinal));
         return project;
     }
 

@@ -18,7 +18,11 @@ public static class Shell
 {
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromMinutes(5);
 
-    /// <summary>Quiet, English, no telemetry, no MSBuild nodes left behind holding our pipes open.</summary>
+    /// <summary>
+    /// Quiet, English, no telemetry, no MSBuild nodes left behind holding our pipes open. Builds use the C# compiler
+    /// server, as they do by default for users (a machine may turn it off), but a server of this run's own
+    /// (<see cref="CompilerServer"/>): each build then saves the compiler's start-up, several seconds on two cores.
+    /// </summary>
     public static readonly IReadOnlyDictionary<string, string?> Environment = new Dictionary<string, string?>
     {
         ["DOTNET_NOLOGO"] = "1",
@@ -26,6 +30,8 @@ public static class Shell
         ["DOTNET_SKIP_FIRST_TIME_EXPERIENCE"] = "1",
         ["DOTNET_CLI_UI_LANGUAGE"] = "en",
         ["MSBUILDDISABLENODEREUSE"] = "1",
+        ["UseSharedCompilation"] = "true",
+        ["SharedCompilationId"] = CompilerServer.PipeName,
         ["ASPNETCORE_ENVIRONMENT"] = null,
         ["DATABASE_URL"] = null,
         ["PORT"] = null,

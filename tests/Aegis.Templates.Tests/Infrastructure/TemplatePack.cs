@@ -13,6 +13,7 @@ public sealed class TemplatePack : IAsyncLifetime
 
     private int folders;
     private readonly ConcurrentDictionary<string, Lazy<Task<string>>> builtProjects = new();
+    private readonly ConcurrentDictionary<string, Lazy<Task<string>>> sharedProjects = new();
 
     private readonly Lazy<Task<PostgresServer>> postgres = new(PostgresServer.StartAsync);
 
@@ -34,6 +35,7 @@ public sealed class TemplatePack : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        await CompilerServer.StopAsync();
         if (postgres.IsValueCreated && postgres.Value.IsCompletedSuccessfully)
         {
             await (await postgres.Value).DisposeAsync();
@@ -63,6 +65,13 @@ public sealed class TemplatePack : IAsyncLifetime
     /// <summary>A new empty folder below this run's work folder.</summary>
     public string NewFolder(string prefix) =>
         Directory.CreateDirectory(Path.Combine(WorkRoot, $"{prefix}-{Interlocked.Increment(ref folders)}")).FullName;
+
+    /// <summary>
+    /// A <c>dotnet new aegis -n my-project</c> with <paramref name="options"/> generated once per run for the tests that
+    /// name the same <paramref name="purpose"/>; they may build in it, but must not change its files.
+    /// </summary>
+    public Task<string> SharedAsync(string purpose, params string[] options) =>
+        sharedProjects.GetOrAdd($"{purpose}: {string.Join(' ', options)}", _ => new Lazy<Task<string>>(() => GenerateAsync(options))).Value;
 
     /// <summary>The service's dll in a project built by <see cref="BuiltAsync"/>.</summary>
     public static string ApiDll(string project) => Path.Combine(project, "src/Api/bin/Debug/net10.0/Api.dll");
