@@ -4,10 +4,11 @@
 #   1. HTTP: the generated --database service (Release, Production) against two baselines, bench/Baseline (a minimal
 #      API on raw Microsoft.Data.Sqlite) and bench/BareEf (the same API by hand on bare EF Core), POST /shields then
 #      GET /shields/{id} with wrk; requests/s, p50/p99, non-2xx, the server's CPU time per request, RSS.
-#   2. The session helper (DbSession.RunAsync) against bare DbContext + SaveChanges and raw SQLite: BenchmarkDotNet.
+#   2. The session helper (DbSession.RunAsync) against bare DbContext + SaveChanges and raw SQLite, and opening the
+#      connection EF Core makes against a plain SqliteConnection: BenchmarkDotNet.
 #   3. `dotnet new aegis --database` against `dotnet new webapi` (with and without the CLI's update check), and the
 #      service's cold start against an empty `dotnet new web` app: hyperfine.
-# Usage: bench/run.sh            full run (about 9 minutes on 2 cores)
+# Usage: bench/run.sh            full run (about 11 minutes on 2 cores)
 #        bench/run.sh --smoke    a few seconds per scenario: proves the harness works; its figures mean little
 # Needs dotnet, wrk, hyperfine and curl. Everything it makes goes to a temporary folder that is deleted at the end
 # (AEGIS_BENCH_KEEP=1 keeps it). Exits non-zero only when the harness fails, never because a target is missed.
@@ -256,7 +257,8 @@ for batch in "" 100; do
 done
 # Microsoft.Data.Sqlite applies a connection's registered functions at every open and removes them at every close.
 ratio "connection open and close: EF Core's SQLite connection vs a plain SqliteConnection" µs "${micros[OpenEfCore]}" "${micros[OpenPlain]}"
-ratio "connection open and close: EF Core's SQLite connection vs a plain SqliteConnection, allocated" KB "${kilobytes[OpenEfCore]}" "${kilobytes[OpenPlain]}"
+figure "connection open and close, allocated: EF Core's SQLite connection / a plain SqliteConnection" \
+  "${kilobytes[OpenEfCore]} KB" "${kilobytes[OpenPlain]} KB"
 
 # hyperfine CSV columns: command,mean,stddev,median,user,system,min,max (seconds). Prints NAME's median in ms.
 median_ms() { awk -F, -v name="$2" '$1 == name { printf "%.0f", $4 * 1000 }' "$1"; }
