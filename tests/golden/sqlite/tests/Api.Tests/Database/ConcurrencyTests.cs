@@ -34,7 +34,7 @@ public sealed class ConcurrencyTests(ApiFactory factory, ITestOutputHelper outpu
             {
                 errors.Add(e);
             }
-        }, sessionsPerWriter);
+        }, i => i < sessionsPerWriter);
 
         output.WriteLine($"{Writers}x{sessionsPerWriter} sessions in {clock.Elapsed.TotalSeconds:0.0} s, {errors.Count} errors");
         Assert.Empty(errors);
@@ -53,18 +53,15 @@ public sealed class ConcurrencyTests(ApiFactory factory, ITestOutputHelper outpu
 
         // Writers write until the readers have read enough (or the limit passes), each session holding the write lock
         // from its save to its commit: a reader that waited for writers would never get there.
-        var writers = Task.WhenAll(Enumerable.Range(0, Writers).Select(writer => Task.Run(async () =>
+        var writers = RunWritersAsync(async (writer, i) =>
         {
-            for (var i = 0; Volatile.Read(ref reads) < readsWanted && !stop.IsCancellationRequested; i++)
+            await session.RunAsync(async db =>
             {
-                await session.RunAsync(async db =>
-                {
-                    db.Set<Shield>().Add(new Shield { Name = $"{prefix}-{writer}-{i}" });
-                    await db.SaveChangesAsync();
-                });
-                Interlocked.Increment(ref writes);
-            }
-        })));
+                db.Set<Shield>().Add(new Shield { Name = $"{prefix}-{writer}-{i}" });
+                await db.SaveChangesAsync();
+            });
+            Interlocked.Increment(ref writes);
+        }, _ => Volatile.Read(ref reads) < readsWanted && !stop.IsCancellationRequested);
         var readers = Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
         {
             while (!writers.IsCompleted && !stop.IsCancellationRequested)
@@ -115,18 +112,19 @@ public sealed class ConcurrencyTests(ApiFactory factory, ITestOutputHelper outpu
             {
                 Interlocked.Increment(ref thrown);
             }
-        }, sessionsPerWriter);
+        }, i => i < sessionsPerWriter);
 
         Assert.Equal(Writers * sessionsPerWriter / 4, thrown);
         Assert.Equal(Writers * sessionsPerWriter * 3 / 4, await CountAsync(prefix));
         Assert.Equal("ok", await factory.IntegrityCheckAsync());
     }
 
-    private static async Task RunWritersAsync(Func<int, int, Task> session, int sessionsPerWriter)
+    // Each writer runs session(writer, i) for i = 0, 1, … while keepWriting(i), all of them within the limit.
+    private static async Task RunWritersAsync(Func<int, int, Task> session, Func<int, bool> keepWriting)
     {
         var writers = Enumerable.Range(0, Writers).Select(writer => Task.Run(async () =>
         {
-            for (var i = 0; i < sessionsPerWriter; i++)
+            for (var i = 0; keepWriting(i); i++)
             {
                 await session(writer, i);
             }
