@@ -19,6 +19,7 @@ public sealed class BenchmarkSmokeTests
         "GET /shields/{id} throughput, generated vs raw baseline",
         "RSS after the HTTP scenarios",
         "insert 1 per session: session helper vs bare SaveChanges",
+        "insert 1 per session, control: bare SaveChanges measured again vs bare SaveChanges",
         "batch of 100 per session: session helper vs bare SaveChanges",
         "connection open and close: EF Core's SQLite connection vs a plain SqliteConnection",
         "instantiate, dotnet new aegis --database vs dotnet new webapi",
