@@ -12,8 +12,7 @@ public sealed class TemplatePack : IAsyncLifetime
     public const string ProjectName = "my-project";
 
     private int folders;
-    private readonly ConcurrentDictionary<string, Lazy<Task<string>>> builtProjects = new();
-    private readonly ConcurrentDictionary<string, Lazy<Task<string>>> sharedProjects = new();
+    private readonly ConcurrentDictionary<string, Lazy<Task<string>>> projectsMadeOnce = new();
 
     private readonly Lazy<Task<PostgresServer>> postgres = new(PostgresServer.StartAsync);
 
@@ -71,19 +70,23 @@ public sealed class TemplatePack : IAsyncLifetime
     /// name the same <paramref name="purpose"/>; they may build in it, but must not change its files.
     /// </summary>
     public Task<string> SharedAsync(string purpose, params string[] options) =>
-        sharedProjects.GetOrAdd($"{purpose}: {string.Join(' ', options)}", _ => new Lazy<Task<string>>(() => GenerateAsync(options))).Value;
+        OncePerRun($"generated for {purpose}: {string.Join(' ', options)}", () => GenerateAsync(options));
 
     /// <summary>The service's dll in a project built by <see cref="BuiltAsync"/>.</summary>
     public static string ApiDll(string project) => Path.Combine(project, "src/Api/bin/Debug/net10.0/Api.dll");
 
     /// <summary>The project for <paramref name="options"/>, generated and built with warnings as errors once per run.</summary>
     public Task<string> BuiltAsync(params string[] options) =>
-        builtProjects.GetOrAdd(string.Join(' ', options), _ => new Lazy<Task<string>>(async () =>
+        OncePerRun($"built: {string.Join(' ', options)}", async () =>
         {
             var project = await GenerateAsync(options);
             await Shell.RunAsync("dotnet", ["build", "-warnaserror", "-nodeReuse:false"], project, timeout: TimeSpan.FromMinutes(10));
             return project;
-        })).Value;
+        });
+
+    // The first caller with KEY makes the project; every later one gets the same folder (or the same failure).
+    private Task<string> OncePerRun(string key, Func<Task<string>> make) =>
+        projectsMadeOnce.GetOrAdd(key, _ => new Lazy<Task<string>>(make)).Value;
 }
 
 [CollectionDefinition(Name)]
