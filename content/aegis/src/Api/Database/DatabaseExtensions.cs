@@ -28,7 +28,7 @@ public static class DatabaseExtensions
         {
             provider.Configure(options);
             options.UseSnakeCaseNamingConvention()
-                .AddInterceptors(DbSession.FirstWriteInterceptor, services.GetRequiredService<WriteHealth>());
+                .AddInterceptors(DbSession.OtherContextGuard, services.GetRequiredService<WriteHealth>());
         });
         builder.Services.AddSingleton<DbSession>();
         builder.Services.AddSingleton<DatabaseStartup>();
@@ -37,10 +37,10 @@ public static class DatabaseExtensions
         // EF Core's own OpenTelemetry instrumentation exists only as a prerelease (1.20.2-beta.1), with no promise that
         // its spans or API stay as they are, and this project would pin it for good: it is left out. PostgreSQL's
         // provider adds Npgsql's stable instrumentation (a span per command); SQLite's driver has none, so its traces
-        // end at the unit of work. EF Core's event counters can be watched with dotnet-counters.
+        // end at the unit of work. EF Core's own meter counts contexts, queries, saves and concurrency failures.
         builder.Services.AddOpenTelemetry()
             .WithTracing(tracing => tracing.AddSource(DatabaseTelemetry.Name))
-            .WithMetrics(metrics => metrics.AddMeter(DatabaseTelemetry.Name));
+            .WithMetrics(metrics => metrics.AddMeter(DatabaseTelemetry.Name, "Microsoft.EntityFrameworkCore"));
 
         // Reads the migration history, so a missing, emptied or corrupt database, or an unreachable server, reports
         // Unhealthy (503).

@@ -43,9 +43,9 @@ public interface IDatabaseProvider
     /// </summary>
     string? LockErrorOf(Exception exception);
 
-    /// <summary>Waits for this process's turn to write and holds it until disposed.</summary>
-    ValueTask<IDisposable> EnterWriteAsync(CancellationToken cancellationToken);
-
-    /// <inheritdoc cref="EnterWriteAsync"/>
-    IDisposable EnterWrite();
+    /// <summary>
+    /// Whether this process queues its writers itself: true where the database takes one writer at a time, so that a
+    /// waiting writer awaits its turn instead of blocking a thread.
+    /// </summary>
+    bool QueuesWriters { get; }
 }

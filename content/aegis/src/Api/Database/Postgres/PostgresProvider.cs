@@ -8,12 +8,10 @@ namespace AegisApp.Api.Database;
 
 /// <summary>
 /// PostgreSQL for the shared database code: EF Core on Npgsql, the database created at start-up if the server has
-/// none of that name. The server orders concurrent writers itself, so a write needs no turn in this process.
+/// none of that name. The server orders concurrent writers itself, so they do not queue in this process.
 /// </summary>
 public sealed class PostgresProvider(string connectionString) : IDatabaseProvider
 {
-    private static readonly IDisposable NoTurn = new NothingToRelease();
-
     // Any number that nothing else on the server takes advisory locks with.
     private const long MigrationsLockKey = 0x_1A2B_3C4D_5E6F_7081;
 
@@ -99,14 +97,5 @@ public sealed class PostgresProvider(string connectionString) : IDatabaseProvide
         _ => null,
     };
 
-    public ValueTask<IDisposable> EnterWriteAsync(CancellationToken cancellationToken) => ValueTask.FromResult(NoTurn);
-
-    public IDisposable EnterWrite() => NoTurn;
-
-    private sealed class NothingToRelease : IDisposable
-    {
-        public void Dispose()
-        {
-        }
-    }
+    public bool QueuesWriters => false;
 }

@@ -7,11 +7,10 @@ namespace AegisApp.Api.Database;
 
 /// <summary>
 /// SQLite for the shared database code: EF Core on <see cref="SqliteDatabase"/>'s file with the connection settings,
-/// the file marked in use and put in WAL mode at start-up, and one writer at a time through the <see cref="WriteGate"/>.
+/// the file marked in use and put in WAL mode at start-up, and one writer at a time.
 /// </summary>
 public sealed class SqliteProvider(SqliteDatabase database) : IDatabaseProvider, IDisposable
 {
-    private readonly WriteGate writeGate = new();
     private FileStream? inUse;
 
     public string DisplayName => database.File;
@@ -59,10 +58,10 @@ public sealed class SqliteProvider(SqliteDatabase database) : IDatabaseProvider,
         _ => null,
     };
 
-    public async ValueTask<IDisposable> EnterWriteAsync(CancellationToken cancellationToken) =>
-        await writeGate.EnterAsync(cancellationToken);
-
-    public IDisposable EnterWrite() => writeGate.Enter();
+    // Without the queue, waiting writers would sleep in SQLite's busy handler on thread-pool threads, and under load
+    // those blocked threads starve every other request, reads included. Writers in other processes (the sqlite3 shell,
+    // a second instance) are still covered by busy_timeout.
+    public bool QueuesWriters => true;
 
     public void Dispose()
     {
