@@ -13,7 +13,7 @@ namespace AegisApp.Api.Database;
 /// </summary>
 public static class DatabaseExtensions
 {
-    public static IHostApplicationBuilder AddDatabase(this IHostApplicationBuilder builder, IDatabaseProvider provider)
+    public static IHostApplicationBuilder AddDatabase(this IHostApplicationBuilder builder, DatabaseProvider provider)
     {
         // Through a factory, so that the container disposes the provider when the service stops.
         builder.Services.AddSingleton(_ => provider);

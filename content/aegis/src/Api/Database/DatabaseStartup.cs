@@ -11,7 +11,7 @@ namespace AegisApp.Api.Database;
 /// steps, always migrating, and exits.
 /// </summary>
 internal sealed partial class DatabaseStartup(
-    IDatabaseProvider provider, IDbContextFactory<AppDbContext> contextFactory, MigrationOptions options, IHostEnvironment environment,
+    DatabaseProvider provider, IDbContextFactory<AppDbContext> contextFactory, MigrationOptions options, IHostEnvironment environment,
     ILogger<DatabaseStartup> logger)
     : IHostedService
 {

@@ -10,7 +10,7 @@ namespace AegisApp.Api.Database;
 /// write that succeeds turns it Healthy again, with no restart. Reads usually still work meanwhile. One that fails
 /// because the database was busy or locked is counted in <c>aegis.database.lock_errors</c>.
 /// </summary>
-public sealed class WriteHealth(IDatabaseProvider provider, DatabaseTelemetry telemetry)
+public sealed class WriteHealth(DatabaseProvider provider, DatabaseTelemetry telemetry)
     : IDbCommandInterceptor, IDbTransactionInterceptor, ISaveChangesInterceptor, IHealthCheck
 {
     private volatile string? fault;

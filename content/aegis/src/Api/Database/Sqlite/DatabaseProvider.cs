@@ -6,24 +6,34 @@ using SQLitePCL;
 namespace AegisApp.Api.Database;
 
 /// <summary>
-/// SQLite for the shared database code: EF Core on <see cref="SqliteDatabase"/>'s file with the connection settings,
-/// the file marked in use and put in WAL mode at start-up, and one writer at a time.
+/// What the shared database code asks of SQLite: EF Core on <see cref="SqliteDatabase"/>'s file, the file marked in use
+/// and put in WAL mode at start-up, and the errors SQLite reports in its own words.
 /// </summary>
-public sealed class SqliteProvider(SqliteDatabase database) : IDatabaseProvider, IDisposable
+/// <remarks>In the namespace of Database/ rather than of its folder, so that the shared code names it the same way on every provider.</remarks>
+public sealed class DatabaseProvider(SqliteDatabase database) : IDisposable
 {
     private FileStream? inUse;
 
+    /// <summary>The database as log lines and errors name it.</summary>
     public string DisplayName => database.File;
 
+    /// <summary>How an operator gets back a database this build can use.</summary>
     public string RestoreAdvice => "restore a backup taken before it (make restore)";
+
+    /// <summary>
+    /// SQLite takes one writer at a time, so writers queue in this process: otherwise they would sleep in SQLite's busy
+    /// handler on thread-pool threads, and under load starve every other request. Other processes' writers (the sqlite3
+    /// shell, a second instance) are still covered by busy_timeout.
+    /// </summary>
+    public bool QueuesWriters => true;
 
     public void Configure(DbContextOptionsBuilder options) =>
         options.UseSqlite(database.ConnectionString).AddInterceptors(new SqliteConnectionSettings());
 
     /// <summary>
     /// Marks the file in use, so that <c>make restore</c> refuses while the service runs, then puts it in WAL mode
-    /// (readers never wait for the writer). Opening the file creates it, so a missing one is left alone unless
-    /// <paramref name="create"/>.
+    /// (readers never wait for the writer); returns whether it exists. Opening the file creates it, so a missing one is
+    /// left alone unless <paramref name="create"/>.
     /// </summary>
     public async Task<bool> PrepareAsync(AppDbContext db, bool create, CancellationToken cancellationToken)
     {
@@ -43,6 +53,7 @@ public sealed class SqliteProvider(SqliteDatabase database) : IDatabaseProvider,
     public async Task<IReadOnlyCollection<string>> GetAppliedMigrationsAsync(AppDbContext db, CancellationToken cancellationToken) =>
         [.. await db.Database.GetAppliedMigrationsAsync(cancellationToken)];
 
+    /// <summary>A sentence for operators and clients if <paramref name="exception"/> means the disk cannot take writes.</summary>
     public string? DescribeStorageFault(Exception exception) => (exception as SqliteException)?.SqliteErrorCode switch
     {
         raw.SQLITE_FULL => "The database's disk is full: free space on it, and writes resume by themselves.",
@@ -51,17 +62,13 @@ public sealed class SqliteProvider(SqliteDatabase database) : IDatabaseProvider,
         _ => null,
     };
 
+    /// <summary>SQLite's name for the error if <paramref name="exception"/> failed because the database was locked.</summary>
     public string? LockErrorOf(Exception exception) => (exception as SqliteException)?.SqliteErrorCode switch
     {
         raw.SQLITE_BUSY => "busy", // another connection (another process, or the sqlite3 shell) held the write lock
         raw.SQLITE_LOCKED => "locked", // a conflict inside one connection, e.g. a table dropped while it is read
         _ => null,
     };
-
-    // Without the queue, waiting writers would sleep in SQLite's busy handler on thread-pool threads, and under load
-    // those blocked threads starve every other request, reads included. Writers in other processes (the sqlite3 shell,
-    // a second instance) are still covered by busy_timeout.
-    public bool QueuesWriters => true;
 
     public void Dispose()
     {
