@@ -6,15 +6,14 @@ namespace AegisApp.Api.Database;
 
 /// <summary>
 /// A unit of work in a callback: one transaction, committed (after saving pending changes) when the callback returns,
-/// rolled back when it throws, whose exception propagates unchanged. A callback rather than a <c>using</c> block,
-/// because <c>Dispose</c> cannot tell reliably whether its block was left by an exception.
+/// rolled back when it throws, whose exception propagates unchanged. A callback, because <c>Dispose</c> cannot tell
+/// reliably whether a <c>using</c> block was left by an exception.
 /// </summary>
 /// <remarks>
-/// A session opened inside a unit (another session, or a write endpoint's request) joins it: the same context and
-/// transaction, committed once by the unit. If a joined session throws, the whole unit rolls back, even when its caller
-/// catches the exception. A failed <c>SaveChanges</c> that the callback catches undoes only itself (EF Core's savepoint).
-/// The sessions of a unit run one at a time; one started after its unit ended is a unit of its own. On SQLite a unit
-/// takes this process's one write turn when it begins and holds it to its end: keep slow calls out of sessions.
+/// A session opened inside a unit (another session, or a write endpoint's request) joins it, and if it throws the whole
+/// unit rolls back, even when its caller catches the exception. A failed <c>SaveChanges</c> that the callback catches
+/// undoes only itself (EF Core's savepoint). The sessions of a unit run one at a time; one started after its unit ended
+/// is a unit of its own. On SQLite a unit holds this process's one write turn from start to end: keep slow calls out.
 /// </remarks>
 public sealed class DbSession(IDbContextFactory<AppDbContext> contexts, DatabaseProvider provider, DatabaseTelemetry telemetry)
 {
@@ -103,9 +102,9 @@ public sealed class DbSession(IDbContextFactory<AppDbContext> contexts, Database
     /// <summary>One session of a unit: its outermost, or one that joined it from <see cref="Caller"/>.</summary>
     private sealed class Session(Unit unit, Session? caller)
     {
-        public Unit Unit => unit;
+        public Unit Unit { get; } = unit;
 
-        public Session? Caller => caller;
+        public Session? Caller { get; } = caller;
     }
 
     /// <summary>A unit's context, and the one session that may use it now (none once the unit has ended).</summary>
@@ -154,8 +153,7 @@ public sealed class DbSession(IDbContextFactory<AppDbContext> contexts, Database
                     "Save through the unit's context (the session's callback argument, or the request's AppDbContext), or after the unit ends.")
                 : result;
 
-        public override ValueTask<InterceptionResult<int>> SavingChangesAsync(
-            DbContextEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default) =>
+        public override ValueTask<InterceptionResult<int>> SavingChangesAsync(DbContextEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default) =>
             ValueTask.FromResult(SavingChanges(eventData, result));
     }
 }

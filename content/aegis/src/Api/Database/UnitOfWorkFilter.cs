@@ -14,9 +14,8 @@ public static class UnitOfWorkExtensions
 
 /// <summary>
 /// The session helper's rule for write endpoints: the request's changes are committed if and only if the handler
-/// returns a success (2xx) result. An exception or an error result (404, 409, …) rolls everything back, including
-/// changes the handler already saved to obtain generated ids. A <see cref="DbSession"/> used by the handler joins the
-/// request's unit.
+/// returns a success (2xx) result. An exception or an error result rolls everything back, including changes the handler
+/// saved to obtain generated ids. A <see cref="DbSession"/> used by the handler joins the request's unit.
 /// </summary>
 internal static class UnitOfWorkFilter
 {
@@ -28,11 +27,8 @@ internal static class UnitOfWorkFilter
             http.RequestServices.GetRequiredService<AppDbContext>(), (_, _) => next(context).AsTask(), result => IsSuccess(result, http), http.RequestAborted);
     }
 
-    /// <summary>
-    /// A result's own status decides; a value, an empty result or a result without a status is judged by the
-    /// response's status (200 unless the handler set one). Any other result may set its status only when it is
-    /// written, after the commit, so it is refused rather than guessed.
-    /// </summary>
+    // A value or an empty result is judged by the response's status (200 unless the handler set one). Any other result
+    // that does not say its status may set one only when it is written, after the commit: refused rather than guessed.
     private static bool IsSuccess(object? result, HttpContext http) => result switch
     {
         INestedHttpResult nested => IsSuccess(nested.Result, http), // a Results<Ok<T>, NotFound> union holds one

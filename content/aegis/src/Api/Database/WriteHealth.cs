@@ -16,18 +16,8 @@ public sealed class WriteHealth(DatabaseProvider provider, DatabaseTelemetry tel
     private volatile string? fault;
 
     /// <summary>What is wrong with the database's storage, if <paramref name="exception"/> or one it wraps says so.</summary>
-    public string? FaultOf(Exception exception)
-    {
-        for (Exception? e = exception; e is not null; e = e.InnerException)
-        {
-            if (provider.DescribeStorageFault(e) is { } description)
-            {
-                return description;
-            }
-        }
-
-        return null;
-    }
+    public string? FaultOf(Exception? exception) =>
+        exception is null ? null : provider.DescribeStorageFault(exception) ?? FaultOf(exception.InnerException);
 
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
         Task.FromResult(fault is { } description ? HealthCheckResult.Degraded(description) : HealthCheckResult.Healthy());

@@ -8,9 +8,9 @@ namespace AegisApp.Api.Database;
 
 /// <summary>
 /// What the shared database code asks of PostgreSQL: EF Core on Npgsql, the database created at start-up if the server
-/// has none of that name, and the errors the server reports in its own words.
+/// has none of that name, and the server's errors told apart. In the namespace of Database/, not of its folder, so that
+/// the shared code names it the same way on every provider.
 /// </summary>
-/// <remarks>In the namespace of Database/ rather than of its folder, so that the shared code names it the same way on every provider.</remarks>
 public sealed class DatabaseProvider(string connectionString)
 {
     // Any number that nothing else on the server takes advisory locks with.

@@ -1,15 +1,18 @@
+using System.Data.Common;
+using System.Runtime.CompilerServices;
 using AegisApp.Api.Infrastructure;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using SQLitePCL;
 
 namespace AegisApp.Api.Database;
 
 /// <summary>
-/// What the shared database code asks of SQLite: EF Core on <see cref="SqliteDatabase"/>'s file, the file marked in use
-/// and put in WAL mode at start-up, and the errors SQLite reports in its own words.
+/// What the shared database code asks of SQLite: EF Core on <see cref="SqliteDatabase"/>'s file, marked in use and put
+/// in WAL mode at start-up, and SQLite's errors told apart. In the namespace of Database/, not of its folder, so that the
+/// shared code names it the same way on every provider.
 /// </summary>
-/// <remarks>In the namespace of Database/ rather than of its folder, so that the shared code names it the same way on every provider.</remarks>
 public sealed class DatabaseProvider(SqliteDatabase database) : IDisposable
 {
     private FileStream? inUse;
@@ -21,19 +24,17 @@ public sealed class DatabaseProvider(SqliteDatabase database) : IDisposable
     public string RestoreAdvice => "restore a backup taken before it (make restore)";
 
     /// <summary>
-    /// SQLite takes one writer at a time, so writers queue in this process: otherwise they would sleep in SQLite's busy
-    /// handler on thread-pool threads, and under load starve every other request. Other processes' writers (the sqlite3
-    /// shell, a second instance) are still covered by busy_timeout.
+    /// SQLite takes one writer at a time, so writers queue in this process rather than sleep in SQLite's busy handler on
+    /// thread-pool threads, which under load starves every other request. Other processes wait in busy_timeout.
     /// </summary>
     public bool QueuesWriters => true;
 
     public void Configure(DbContextOptionsBuilder options) =>
-        options.UseSqlite(database.ConnectionString).AddInterceptors(new SqliteConnectionSettings());
+        options.UseSqlite(database.ConnectionString).AddInterceptors(new ConnectionSettings());
 
     /// <summary>
-    /// Marks the file in use, so that <c>make restore</c> refuses while the service runs, then puts it in WAL mode
-    /// (readers never wait for the writer); returns whether it exists. Opening the file creates it, so a missing one is
-    /// left alone unless <paramref name="create"/>.
+    /// Marks the file in use (<c>make restore</c> refuses while the service runs) and puts it in WAL mode, so readers never
+    /// wait for the writer; returns whether it exists. A missing file is created only if <paramref name="create"/>.
     /// </summary>
     public async Task<bool> PrepareAsync(AppDbContext db, bool create, CancellationToken cancellationToken)
     {
@@ -91,6 +92,35 @@ public sealed class DatabaseProvider(SqliteDatabase database) : IDisposable
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new StartupException($"{database.File} cannot be used: its lock file cannot be created ({e.Message}).", e);
+        }
+    }
+
+    /// <summary>
+    /// SQLite settings that belong to a connection, applied once per native connection (which Microsoft.Data.Sqlite
+    /// pools and reopens for many requests) rather than on every open. <c>synchronous = NORMAL</c>: under WAL a commit
+    /// survives a crash of the service, and only the last ones can be lost on power failure, for one fsync per checkpoint
+    /// instead of per commit. <c>busy_timeout</c>: wait up to 30 s for another process's lock. <c>foreign_keys</c>:
+    /// SQLite enforces them only when asked, connection by connection.
+    /// </summary>
+    private sealed class ConnectionSettings : DbConnectionInterceptor
+    {
+        private static readonly ConditionalWeakTable<sqlite3, object> Configured = new(); // an entry goes with its connection
+
+        public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
+        {
+            if (Configured.TryAdd(((SqliteConnection)connection).Handle!, new object()))
+            {
+                using var command = connection.CreateCommand();
+                command.CommandText = "PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 30000; PRAGMA foreign_keys = ON;";
+                command.ExecuteNonQuery();
+            }
+        }
+
+        // Microsoft.Data.Sqlite runs its asynchronous calls synchronously too.
+        public override Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
+        {
+            ConnectionOpened(connection, eventData);
+            return Task.CompletedTask;
         }
     }
 }

@@ -124,12 +124,9 @@ public sealed class SqliteBackupJob(SqliteDatabase database, BackupOptions optio
     // instance sharing the folder is held open by its writer and stays.
     private void DeleteAbandonedCopies()
     {
-        foreach (var partial in Directory.GetFiles(database.BackupFolder, $"{Stem}-*.db{Unfinished}"))
+        foreach (var partial in Directory.GetFiles(database.BackupFolder, $"{Stem}-*.db{Unfinished}").Where(partial => !IsBeingWritten(partial)))
         {
-            if (!IsBeingWritten(partial))
-            {
-                DeleteCopy(partial);
-            }
+            DeleteCopy(partial);
         }
     }
 
@@ -140,11 +137,7 @@ public sealed class SqliteBackupJob(SqliteDatabase database, BackupOptions optio
             using var exclusive = new FileStream(partial, FileMode.Open, FileAccess.Read, FileShare.None);
             return false;
         }
-        catch (FileNotFoundException)
-        {
-            return false;
-        }
-        catch (IOException)
+        catch (IOException e) when (e is not FileNotFoundException)
         {
             return true;
         }
