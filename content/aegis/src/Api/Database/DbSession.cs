@@ -69,6 +69,7 @@ public sealed class DbSession(IDbContextFactory<AppDbContext> contexts, Database
     internal async Task<T> RunUnitAsync<T>(AppDbContext db, Func<AppDbContext, CancellationToken, Task<T>> work, Func<T, bool> commitIf, CancellationToken cancellationToken)
     {
         using var measured = telemetry.StartUnitOfWork();
+        await db.Database.OpenConnectionAsync(cancellationToken); // before the turn, so that writers queue for less
         var waiting = Stopwatch.GetTimestamp();
         await (writeTurn?.WaitAsync(cancellationToken) ?? Task.CompletedTask);
         var unit = new Unit(db);
@@ -85,6 +86,7 @@ public sealed class DbSession(IDbContextFactory<AppDbContext> contexts, Database
 
             if (commitIf(result))
             {
+                db.Database.AutoSavepointsEnabled = false; // if the last save fails, the whole unit rolls back
                 await db.SaveChangesAsync(cancellationToken);
                 await transaction.CommitAsync(cancellationToken);
                 measured.Committed();
@@ -96,6 +98,7 @@ public sealed class DbSession(IDbContextFactory<AppDbContext> contexts, Database
         {
             unit.End(); // after a throw too: a session started later must never reach this context
             writeTurn?.Release();
+            await db.Database.CloseConnectionAsync();
         }
     }
 

@@ -2,25 +2,22 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace AegisApp.Api.Database;
 
-public static class UnitOfWorkExtensions
-{
-    /// <summary>
-    /// Runs each of the group's endpoints in a unit of work (see <see cref="UnitOfWorkFilter"/>), and documents the
-    /// 503 problem a write answers when the database cannot take it (<see cref="DatabaseFaultHandler"/>).
-    /// </summary>
-    public static RouteGroupBuilder WithUnitOfWork(this RouteGroupBuilder group) =>
-        group.AddEndpointFilter(UnitOfWorkFilter.InvokeAsync).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
-}
-
 /// <summary>
 /// The session helper's rule for write endpoints: the request's changes are committed if and only if the handler
 /// returns a success (2xx) result. An exception or an error result rolls everything back, including changes the handler
 /// saved to obtain generated ids. A <see cref="DbSession"/> used by the handler joins the request's unit.
 /// </summary>
-internal static class UnitOfWorkFilter
+public static class UnitOfWorkFilter
 {
+    /// <summary>
+    /// Runs each of the group's endpoints in a unit of work, and documents the problems a write may answer because of
+    /// the database (<see cref="DatabaseFaultHandler"/>): 409 for a lost race on a row, 503 when it cannot take writes.
+    /// </summary>
+    public static RouteGroupBuilder WithUnitOfWork(this RouteGroupBuilder group) => group.AddEndpointFilter(InvokeAsync)
+        .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+
     // A delegate rather than an IEndpointFilter class, whose factory ASP.NET Core compiles at start-up.
-    public static async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    internal static async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;
         return await http.RequestServices.GetRequiredService<DbSession>().RunUnitAsync(
