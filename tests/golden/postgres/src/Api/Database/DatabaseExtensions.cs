@@ -6,14 +6,13 @@ namespace my_project.Api.Database;
 
 /// <summary>
 /// The database component: EF Core on the database <c>DATABASE_URL</c> names, readied at start-up (or by
-/// <c>APP_ROLE=migrate</c>), checked by <c>/health</c>, measured by <see cref="DatabaseTelemetry"/>, and reached
-/// through <see cref="DbSession"/> or a request's <see cref="AppDbContext"/>. The provider's own <c>AddDatabase()</c>,
-/// in its folder inside this one, calls this with what only it knows. To remove the component, delete this folder,
-/// Scheduling/ and the resource folders (and their tests), and their lines in Program.cs.
+/// <c>APP_ROLE=migrate</c>), checked by <c>/health</c>, and reached through <see cref="DbSession"/> or a request's
+/// <see cref="AppDbContext"/>. The provider's own <c>AddDatabase()</c>, in its folder, calls this. To remove the
+/// component, delete this folder, Scheduling/ and the resource folders (and their tests), and their lines in Program.cs.
 /// </summary>
 public static class DatabaseExtensions
 {
-    public static IHostApplicationBuilder AddDatabase(this IHostApplicationBuilder builder, IDatabaseProvider provider)
+    public static IHostApplicationBuilder AddDatabase(this IHostApplicationBuilder builder, DatabaseProvider provider)
     {
         // Through a factory, so that the container disposes the provider when the service stops.
         builder.Services.AddSingleton(_ => provider);
@@ -28,19 +27,18 @@ public static class DatabaseExtensions
         {
             provider.Configure(options);
             options.UseSnakeCaseNamingConvention()
-                .AddInterceptors(DbSession.FirstWriteInterceptor, services.GetRequiredService<WriteHealth>());
+                .AddInterceptors(DbSession.OtherContextGuard, services.GetRequiredService<WriteHealth>());
         });
         builder.Services.AddSingleton<DbSession>();
         builder.Services.AddSingleton<DatabaseStartup>();
         builder.Services.AddHostedService(services => services.GetRequiredService<DatabaseStartup>());
 
-        // EF Core's own OpenTelemetry instrumentation exists only as a prerelease (1.20.2-beta.1), with no promise that
-        // its spans or API stay as they are, and this project would pin it for good: it is left out. PostgreSQL's
-        // provider adds Npgsql's stable instrumentation (a span per command); SQLite's driver has none, so its traces
-        // end at the unit of work. EF Core's event counters can be watched with dotnet-counters.
+        // EF Core's own meter counts contexts, queries, saves and concurrency failures. Its tracing exists only as a
+        // prerelease (OpenTelemetry.Instrumentation.EntityFrameworkCore), so SQLite's traces end at the unit of work;
+        // PostgreSQL's provider adds Npgsql's stable span per command.
         builder.Services.AddOpenTelemetry()
             .WithTracing(tracing => tracing.AddSource(DatabaseTelemetry.Name))
-            .WithMetrics(metrics => metrics.AddMeter(DatabaseTelemetry.Name));
+            .WithMetrics(metrics => metrics.AddMeter(DatabaseTelemetry.Name, "Microsoft.EntityFrameworkCore"));
 
         // Reads the migration history, so a missing, emptied or corrupt database, or an unreachable server, reports
         // Unhealthy (503).
@@ -53,10 +51,10 @@ public static class DatabaseExtensions
     }
 
     /// <summary>
-    /// Runs this process as <c>APP_ROLE=migrate</c>: applies the pending migrations (creating the database if the
-    /// provider may) without starting the server or the scheduler, then stops the host. Returns the exit code, 0.
+    /// Runs this process as <c>APP_ROLE=migrate</c>: applies the pending migrations without starting the server or the
+    /// scheduler, then stops the host. Returns the exit code, 0.
     /// </summary>
-    /// <exception cref="Infrastructure.StartupException">The database could not be migrated; the message says why in one line.</exception>
+    /// <exception cref="Infrastructure.StartupException">The database could not be migrated: why, in one line.</exception>
     public static async Task<int> RunMigrationsAsync(this IHost host)
     {
         using (host)

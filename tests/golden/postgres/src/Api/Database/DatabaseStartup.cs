@@ -4,14 +4,13 @@ using Microsoft.EntityFrameworkCore;
 namespace my_project.Api.Database;
 
 /// <summary>
-/// Readies the database before the server takes requests: the provider prepares it, a database that a newer build
-/// has migrated is refused, and the shipped migrations are applied, unless <c>MIGRATE_ON_START=false</c>, which
-/// refuses a database that lacks any instead. The provider locks the database while it migrates, so when several
-/// instances start together one migrates and the others then find nothing to do. <c>APP_ROLE=migrate</c> runs the same
-/// steps, always migrating, and exits.
+/// Readies the database before the server takes requests: a database that a newer build has migrated is refused, and
+/// the shipped migrations are applied, unless <c>MIGRATE_ON_START=false</c>, which refuses a database that lacks any.
+/// The provider locks the database while it migrates, so of instances starting together one migrates and the others
+/// find nothing to do. <c>APP_ROLE=migrate</c> runs the same steps, always migrating, and exits.
 /// </summary>
 internal sealed partial class DatabaseStartup(
-    IDatabaseProvider provider, IDbContextFactory<AppDbContext> contextFactory, MigrationOptions options, IHostEnvironment environment,
+    DatabaseProvider provider, IDbContextFactory<AppDbContext> contextFactory, MigrationOptions options, IHostEnvironment environment,
     ILogger<DatabaseStartup> logger)
     : IHostedService
 {
@@ -50,26 +49,23 @@ internal sealed partial class DatabaseStartup(
                 $"and {MigrationOptions.MigrateOnStartKey}=false leaves them to a step of their own: run {MigrationOptions.MigrateCommand}, then start this again.");
         }
 
-        if (pending.Count > 0) // a restart on an up-to-date database skips EF Core's migration machinery (~50 ms)
+        try
         {
-            try
+            if (pending.Count > 0) // a restart on an up-to-date database skips EF Core's migration machinery (~50 ms)
             {
                 await provider.MigrateAsync(db, cancellationToken);
             }
-            catch (InvalidOperationException) when (db.Database.HasPendingModelChanges())
-            {
-                throw UnmigratedModel();
-            }
+        }
+        catch (InvalidOperationException) when (db.Database.HasPendingModelChanges())
+        {
+            throw UnmigratedModel();
         }
 
         LogReady(provider.DisplayName, pending.Count, pending.Count == 0 ? "none" : string.Join(", ", pending));
     }
 
-    /// <summary>
-    /// <c>APP_ROLE=migrate</c>: applies the pending migrations, creating the database if the provider may.
-    /// </summary>
-    /// <exception cref="StartupException">The database could not be migrated; the message says why in one line, and
-    /// the log has the whole error.</exception>
+    /// <summary><c>APP_ROLE=migrate</c>: applies the pending migrations, creating the database if the provider may.</summary>
+    /// <exception cref="StartupException">The database could not be migrated: why, in one line; the log has the whole error.</exception>
     public async Task MigrateAsync(CancellationToken cancellationToken)
     {
         try

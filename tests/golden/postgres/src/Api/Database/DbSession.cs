@@ -1,105 +1,162 @@
+using System.Diagnostics;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 
 namespace my_project.Api.Database;
 
 /// <summary>
-/// A unit of work in a callback: when the callback returns, its changes are saved and committed; when it throws,
-/// nothing is written and the exception propagates unchanged; the context is always disposed.
+/// A unit of work in a callback: one transaction, committed (after saving pending changes) when the callback returns,
+/// rolled back when it throws, whose exception propagates unchanged. A callback, because <c>Dispose</c> cannot tell
+/// reliably whether a <c>using</c> block was left by an exception.
 /// </summary>
 /// <remarks>
-/// A callback, not a <c>using</c> block, because <c>Dispose</c> cannot tell reliably whether its block was left by an
-/// exception (never under <c>await using</c>, wrongly inside a <c>catch</c>). After the callback the outcome is known.
-/// A session opened inside another one on the same async flow (or inside a write endpoint) joins it: one context, one
-/// transaction, committed once by the outermost unit. If a joined session throws, the whole unit is rolled back, even
-/// when the outer callback catches the exception (as with <c>TransactionScope</c>). Sessions one after another are
-/// independent units. The unit's transaction begins at its first write, after the provider's write turn (SQLite has
-/// one writer at a time), so reads before it neither wait nor hold a lock: they see the latest commit. Where two
-/// requests may change a row from what they read, give the entity a concurrency token.
-/// <see cref="DatabaseTelemetry"/> records each unit's wait, duration and outcome.
+/// A session opened inside a unit (another session, or a write endpoint's request) joins it, and if it throws the whole
+/// unit rolls back, even when its caller catches the exception. A failed <c>SaveChanges</c> that the callback catches
+/// undoes only itself (EF Core's savepoint). The sessions of a unit run one at a time; one started after its unit ended
+/// is a unit of its own. On SQLite a unit holds this process's one write turn from start to end: keep slow calls out.
 /// </remarks>
-public sealed partial class DbSession(IDbContextFactory<AppDbContext> contextFactory, IDatabaseProvider provider, DatabaseTelemetry telemetry)
+public sealed class DbSession(IDbContextFactory<AppDbContext> contexts, DatabaseProvider provider, DatabaseTelemetry telemetry)
 {
-    private static readonly AsyncLocal<Unit?> Current = new();
+    private static readonly AsyncLocal<Session?> Current = new();
 
-    /// <param name="autoCommit">
-    /// <c>false</c> commits only what the callback saves itself with <c>SaveChangesAsync</c> (each call is one atomic
-    /// commit); unsaved changes are discarded when it returns.
-    /// </param>
-    public async Task<T> RunAsync<T>(Func<AppDbContext, Task<T>> work, bool autoCommit = true, CancellationToken cancellationToken = default)
+    private readonly SemaphoreSlim? writeTurn = provider.QueuesWriters ? new(1, 1) : null;
+
+    /// <summary>Makes another context fail at once when it saves during a unit on the same flow, instead of waiting for the unit's own lock.</summary>
+    internal static IInterceptor OtherContextGuard { get; } = new SavingBesideTheUnit();
+
+    public async Task<T> RunAsync<T>(Func<AppDbContext, CancellationToken, Task<T>> work, CancellationToken cancellationToken = default)
     {
-        if (Current.Value is { } outer)
+        if (Current.Value is not { } caller || caller.Unit.TryJoin(caller) is not { } joined)
         {
-            return await outer.JoinAsync(work);
+            await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+            return await RunUnitAsync(db, work, commitIf: static _ => true, cancellationToken);
         }
 
-        await using var db = await contextFactory.CreateDbContextAsync(cancellationToken);
-        return autoCommit
-            ? await RunUnitAsync(db, work, commitIf: static _ => true, cancellationToken)
-            : await RunWithoutTransactionAsync(db, work);
-    }
-
-    public Task RunAsync(Func<AppDbContext, Task> work, bool autoCommit = true, CancellationToken cancellationToken = default) =>
-        RunAsync(async db => { await work(db); return true; }, autoCommit, cancellationToken);
-
-    public Task RunAsync(Action<AppDbContext> work, bool autoCommit = true, CancellationToken cancellationToken = default) =>
-        RunAsync(db => { work(db); return Task.FromResult(true); }, autoCommit, cancellationToken);
-
-    /// <summary>The synchronous form of <see cref="RunAsync{T}"/>, with the same rules.</summary>
-    public T Run<T>(Func<AppDbContext, T> work, bool autoCommit = true)
-    {
-        if (Current.Value is { } outer)
-        {
-            return outer.Join(work);
-        }
-
-        using var db = contextFactory.CreateDbContext();
-        using var unit = Current.Value = autoCommit ? NewUnit(db) : new Unit(db);
+        Current.Value = joined; // for this call only: an async method's changes do not flow back to its caller
         try
         {
-            if (!autoCommit)
+            return await work(joined.Unit.Db, cancellationToken);
+        }
+        catch
+        {
+            joined.Unit.JoinedSessionFailed = true;
+            throw;
+        }
+        finally
+        {
+            joined.Unit.Leave(joined);
+        }
+    }
+
+    public Task<T> RunAsync<T>(Func<AppDbContext, Task<T>> work, CancellationToken cancellationToken = default) =>
+        RunAsync((db, _) => work(db), cancellationToken);
+
+    public Task RunAsync(Func<AppDbContext, CancellationToken, Task> work, CancellationToken cancellationToken = default) =>
+        RunAsync(async (db, token) => { await work(db, token); return true; }, cancellationToken);
+
+    public Task RunAsync(Func<AppDbContext, Task> work, CancellationToken cancellationToken = default) =>
+        RunAsync(async (db, _) => { await work(db); return true; }, cancellationToken);
+
+    public Task RunAsync(Action<AppDbContext> work, CancellationToken cancellationToken = default) =>
+        RunAsync((db, _) => { work(db); return Task.FromResult(true); }, cancellationToken);
+
+    /// <summary>The synchronous form, with the same rules; it blocks on the asynchronous one (there is no SynchronizationContext to deadlock in ASP.NET Core).</summary>
+    public T Run<T>(Func<AppDbContext, T> work) => RunAsync((db, _) => Task.FromResult(work(db))).GetAwaiter().GetResult();
+
+    public void Run(Action<AppDbContext> work) => RunAsync(work).GetAwaiter().GetResult();
+
+    /// <summary>Runs <paramref name="work"/> as one unit on <paramref name="db"/>, committing only if <paramref name="commitIf"/> accepts its result.</summary>
+    internal async Task<T> RunUnitAsync<T>(AppDbContext db, Func<AppDbContext, CancellationToken, Task<T>> work, Func<T, bool> commitIf, CancellationToken cancellationToken)
+    {
+        using var measured = telemetry.StartUnitOfWork();
+        await db.Database.OpenConnectionAsync(cancellationToken); // before the turn, so that writers queue for less
+        var waiting = Stopwatch.GetTimestamp();
+        await (writeTurn?.WaitAsync(cancellationToken) ?? Task.CompletedTask);
+        var unit = new Unit(db);
+        try
+        {
+            measured.TurnTaken(Stopwatch.GetElapsedTime(waiting));
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            Current.Value = unit.Outermost;
+            var result = await work(db, cancellationToken);
+            if (unit.End() is { } problem)
             {
-                return work(db);
+                throw new InvalidOperationException(problem);
             }
 
-            unit.Open();
-            var result = work(db);
-            unit.ThrowIfPartFailed();
-            unit.Commit();
+            if (commitIf(result))
+            {
+                db.Database.AutoSavepointsEnabled = false; // if the last save fails, the whole unit rolls back
+                await db.SaveChangesAsync(cancellationToken);
+                await transaction.CommitAsync(cancellationToken);
+                measured.Committed();
+            }
+
             return result;
         }
         finally
         {
-            // A synchronous method's AsyncLocal change would otherwise leak to the caller.
-            Current.Value = null;
+            unit.End(); // after a throw too: a session started later must never reach this context
+            writeTurn?.Release();
+            await db.Database.CloseConnectionAsync();
         }
     }
 
-    public void Run(Action<AppDbContext> work, bool autoCommit = true) =>
-        Run(db => { work(db); return true; }, autoCommit);
-
-    /// <summary>
-    /// Runs <paramref name="work"/> as one unit on <paramref name="db"/>: one transaction, committed (after saving
-    /// pending changes) only if <paramref name="commitIf"/> accepts the result. Sessions opened inside join it.
-    /// </summary>
-    internal async Task<T> RunUnitAsync<T>(AppDbContext db, Func<AppDbContext, Task<T>> work, Func<T, bool> commitIf, CancellationToken cancellationToken)
+    /// <summary>One session of a unit: its outermost, or one that joined it from <see cref="Caller"/>.</summary>
+    private sealed class Session(Unit unit, Session? caller)
     {
-        await using var unit = Current.Value = NewUnit(db);
-        await unit.OpenAsync(cancellationToken);
-        var result = await work(db);
-        unit.ThrowIfPartFailed();
-        if (commitIf(result))
+        public Unit Unit { get; } = unit;
+
+        public Session? Caller { get; } = caller;
+    }
+
+    /// <summary>A unit's context, and the one session that may use it now (none once the unit has ended).</summary>
+    private sealed class Unit
+    {
+        private Session? running;
+
+        public Unit(AppDbContext db)
         {
-            await unit.CommitAsync(cancellationToken);
+            Db = db;
+            running = Outermost = new Session(this, null);
         }
 
-        return result;
+        public AppDbContext Db { get; }
+
+        public Session Outermost { get; }
+
+        public bool JoinedSessionFailed { get; set; }
+
+        public bool Ended => Volatile.Read(ref running) is null;
+
+        /// <summary>A session joining from <paramref name="caller"/>, or null if the unit has ended.</summary>
+        public Session? TryJoin(Session caller)
+        {
+            var joined = new Session(this, caller);
+            var before = Interlocked.CompareExchange(ref running, joined, caller);
+            return before == caller ? joined : before is null ? null : throw new InvalidOperationException(
+                "A session was started while another session of its unit of work was running (Task.WhenAll, Task.Run, a timer?). The sessions " +
+                "of a unit share its context, one at a time: await each before starting the next, or run parallel work after the unit.");
+        }
+
+        public void Leave(Session joined) => Interlocked.CompareExchange(ref running, joined.Caller, joined);
+
+        /// <summary>Ends the unit, so that sessions started later are units of their own; returns why it must not commit.</summary>
+        public string? End() => Interlocked.Exchange(ref running, null) is { } last && last != Outermost
+            ? "A session of this unit of work was still running when the unit ended, so nothing was written: await every session you start."
+            : JoinedSessionFailed ? "A session nested in this one failed, so this session was rolled back and nothing was written." : null;
     }
 
-    private Unit NewUnit(AppDbContext db) => new(db, provider, telemetry.StartUnitOfWork());
-
-    private static async Task<T> RunWithoutTransactionAsync<T>(AppDbContext db, Func<AppDbContext, Task<T>> work)
+    private sealed class SavingBesideTheUnit : SaveChangesInterceptor
     {
-        Current.Value = new Unit(db);
-        return await work(db);
+        public override InterceptionResult<int> SavingChanges(DbContextEventData eventData, InterceptionResult<int> result) =>
+            Current.Value?.Unit is { Ended: false } unit && unit.Db != eventData.Context
+                ? throw new InvalidOperationException(
+                    "A second context saved during a unit of work on the same flow, where it would wait for the lock the unit itself holds. " +
+                    "Save through the unit's context (the session's callback argument, or the request's AppDbContext), or after the unit ends.")
+                : result;
+
+        public override ValueTask<InterceptionResult<int>> SavingChangesAsync(DbContextEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default) =>
+            ValueTask.FromResult(SavingChanges(eventData, result));
     }
 }

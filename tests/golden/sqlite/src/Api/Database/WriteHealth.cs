@@ -10,24 +10,14 @@ namespace my_project.Api.Database;
 /// write that succeeds turns it Healthy again, with no restart. Reads usually still work meanwhile. One that fails
 /// because the database was busy or locked is counted in <c>aegis.database.lock_errors</c>.
 /// </summary>
-public sealed class WriteHealth(IDatabaseProvider provider, DatabaseTelemetry telemetry)
+public sealed class WriteHealth(DatabaseProvider provider, DatabaseTelemetry telemetry)
     : IDbCommandInterceptor, IDbTransactionInterceptor, ISaveChangesInterceptor, IHealthCheck
 {
     private volatile string? fault;
 
     /// <summary>What is wrong with the database's storage, if <paramref name="exception"/> or one it wraps says so.</summary>
-    public string? FaultOf(Exception exception)
-    {
-        for (Exception? e = exception; e is not null; e = e.InnerException)
-        {
-            if (provider.DescribeStorageFault(e) is { } description)
-            {
-                return description;
-            }
-        }
-
-        return null;
-    }
+    public string? FaultOf(Exception? exception) =>
+        exception is null ? null : provider.DescribeStorageFault(exception) ?? FaultOf(exception.InnerException);
 
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
         Task.FromResult(fault is { } description ? HealthCheckResult.Degraded(description) : HealthCheckResult.Healthy());

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using my_project.Api.Database;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
@@ -15,6 +16,13 @@ public sealed class Shield
     public required string Name { get; set; }
 
     public int DefenseRating { get; set; } = DefaultDefenseRating;
+
+    /// <summary>
+    /// A new value with every change, so that a save made from an outdated read fails with
+    /// <c>DbUpdateConcurrencyException</c> instead of overwriting the change it missed.
+    /// </summary>
+    [JsonIgnore]
+    public Guid Version { get; set; } = Guid.NewGuid();
 }
 
 internal sealed class ShieldConfiguration : IEntityTypeConfiguration<Shield>
@@ -27,5 +35,6 @@ internal sealed class ShieldConfiguration : IEntityTypeConfiguration<Shield>
         // The database default serves rows written outside EF (e.g. the sqlite3 shell). EF always sends the value,
         // so an explicit 0 is stored as 0 rather than replaced by the default.
         shield.Property(s => s.DefenseRating).HasDefaultValue(Shield.DefaultDefenseRating).ValueGeneratedNever();
+        shield.Property(s => s.Version).IsConcurrencyToken();
     }
 }

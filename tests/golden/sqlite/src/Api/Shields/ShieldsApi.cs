@@ -53,6 +53,7 @@ public sealed class ShieldsApi : IEndpoints
 
         shield.Name = request.Name;
         shield.DefenseRating = request.DefenseRating;
+        shield.Version = Guid.NewGuid();
         return TypedResults.Ok(shield);
     }
 

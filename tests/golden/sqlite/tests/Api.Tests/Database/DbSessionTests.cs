@@ -38,27 +38,22 @@ public sealed class DbSessionTests(ApiFactory factory) : IClassFixture<ApiFactor
     }
 
     [Fact]
-    public async Task A_failed_save_rolls_the_session_back_even_when_the_callback_catches_it()
+    public async Task A_failed_save_the_callback_catches_writes_nothing_of_itself_and_the_rest_commits()
     {
-        var saved = Unique();
+        var (saved, afterwards) = (Unique(), Unique());
 
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => session.RunAsync(async db =>
+        await session.RunAsync(async db =>
         {
             db.Set<Shield>().Add(new Shield { Name = saved });
             await db.SaveChangesAsync();
-            db.Set<Shield>().Add(new Shield { Name = null! }); // NOT NULL: this save fails
-            try
-            {
-                await db.SaveChangesAsync();
-            }
-            catch (DbUpdateException)
-            {
-                // swallowed: the session must still not commit the first save
-            }
-        }));
+            var failing = db.Set<Shield>().Add(new Shield { Name = null! }); // NOT NULL: this save fails
+            await Assert.ThrowsAsync<DbUpdateException>(() => db.SaveChangesAsync());
+            failing.State = EntityState.Detached; // as EF Core's docs say: deal with the entity, or it is saved again
+            db.Set<Shield>().Add(new Shield { Name = afterwards });
+        });
 
-        Assert.StartsWith("A SaveChanges in this one failed", error.Message);
-        Assert.Null(await FindAsync(saved));
+        Assert.NotNull(await FindAsync(saved));
+        Assert.NotNull(await FindAsync(afterwards));
     }
 
     [Fact]
@@ -208,17 +203,16 @@ public sealed class DbSessionTests(ApiFactory factory) : IClassFixture<ApiFactor
     }
 
     [Fact]
-    public async Task Without_autocommit_only_explicit_saves_are_written()
+    public async Task Without_a_session_each_save_commits_on_its_own_and_unsaved_changes_are_discarded()
     {
-        var saved = Unique();
-        var unsaved = Unique();
+        var (saved, unsaved) = (Unique(), Unique());
 
-        await session.RunAsync(async db =>
+        await using (var db = await factory.Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContextAsync())
         {
             db.Set<Shield>().Add(new Shield { Name = saved });
             await db.SaveChangesAsync();
             db.Set<Shield>().Add(new Shield { Name = unsaved });
-        }, autoCommit: false);
+        }
 
         Assert.NotNull(await FindAsync(saved));
         Assert.Null(await FindAsync(unsaved));
@@ -237,12 +231,188 @@ public sealed class DbSessionTests(ApiFactory factory) : IClassFixture<ApiFactor
         Assert.Equal(8, await db.Set<Shield>().CountAsync(s => s.Name.StartsWith(prefix)));
     }
 
+    [Fact]
+    public async Task EF_Cores_concurrency_retry_succeeds_inside_a_session()
+    {
+        var id = await session.RunAsync(async db =>
+        {
+            var shield = db.Set<Shield>().Add(new Shield { Name = Unique(), DefenseRating = 1 }).Entity;
+            await db.SaveChangesAsync();
+            return shield.Id;
+        });
+
+        await session.RunAsync(async (db, cancellationToken) =>
+        {
+            var shield = await db.Set<Shield>().SingleAsync(s => s.Id == id, cancellationToken);
+            await ChangeBehindTheTrackerAsync(db, id, defenseRating: 50);
+            shield.DefenseRating += 10;
+            shield.Version = Guid.NewGuid();
+            await SaveAddingToTheStoredRatingAsync(db, added: 10, cancellationToken);
+        });
+
+        Assert.Equal(60, (await FindAsync(id))?.DefenseRating);
+    }
+
+    [Fact]
+    public async Task Parallel_sessions_in_one_unit_fail_at_once_with_a_message_saying_so_and_write_nothing()
+    {
+        var (first, second) = (Unique(), Unique());
+        var firstIsRunning = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => session.RunAsync(async db =>
+        {
+            db.Set<Shield>().Add(new Shield { Name = first });
+            var running = Task.Run(() => session.RunAsync(async (joined, cancellationToken) =>
+            {
+                joined.Set<Shield>().Add(new Shield { Name = first + "-joined" });
+                await joined.SaveChangesAsync(cancellationToken);
+                firstIsRunning.SetResult();
+                await Task.Delay(TimeSpan.FromMilliseconds(200), cancellationToken);
+            }));
+            var parallel = Task.Run(async () =>
+            {
+                await firstIsRunning.Task;
+                await session.RunAsync(joined => joined.Set<Shield>().Add(new Shield { Name = second }));
+            });
+            await Task.WhenAll(running, parallel).WaitAsync(TimeSpan.FromSeconds(30));
+        }));
+
+        Assert.StartsWith("A session was started while another session of its unit of work was running", error.Message);
+        Assert.Null(await FindAsync(first));
+        Assert.Null(await FindAsync(first + "-joined"));
+        Assert.Null(await FindAsync(second));
+    }
+
+    [Fact]
+    public async Task A_session_started_after_its_unit_ended_is_a_unit_of_its_own()
+    {
+        var name = Unique();
+        var unitEnded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Task? late = null;
+
+        await session.RunAsync(_ =>
+        {
+            // Started inside the unit, so it inherits the unit as its ambient one, but it runs after the unit ended.
+            late = Task.Run(async () =>
+            {
+                await unitEnded.Task;
+                await session.RunAsync(db => db.Set<Shield>().Add(new Shield { Name = name }));
+            });
+        });
+        unitEnded.SetResult();
+        await late!.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.NotNull(await FindAsync(name));
+    }
+
+    [Fact]
+    public async Task A_unit_whose_session_is_still_running_when_it_ends_writes_nothing_and_says_why()
+    {
+        var name = Unique();
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Task? forgotten = null;
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => session.RunAsync(async db =>
+        {
+            db.Set<Shield>().Add(new Shield { Name = name });
+            forgotten = Task.Run(() => session.RunAsync(async _ => { started.SetResult(); await release.Task; })); // never awaited
+            await started.Task;
+        }));
+        release.SetResult();
+        await forgotten!.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.StartsWith("A session of this unit of work was still running when the unit ended", error.Message);
+        Assert.Null(await FindAsync(name));
+    }
+
+    [Fact]
+    public async Task A_nested_session_gets_its_own_token_and_its_cancellation_rolls_the_unit_back()
+    {
+        var name = Unique();
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => session.RunAsync(async (db, cancellationToken) =>
+        {
+            Assert.False(cancellationToken.IsCancellationRequested);
+            db.Set<Shield>().Add(new Shield { Name = name });
+            await session.RunAsync(async (joined, joinedToken) =>
+            {
+                Assert.Equal(cancelled.Token, joinedToken);
+                await joined.SaveChangesAsync(joinedToken);
+            }, cancelled.Token);
+        }));
+
+        Assert.Null(await FindAsync(name));
+    }
+
+    [Fact]
+    public async Task A_second_context_saving_inside_a_unit_fails_at_once_saying_what_to_do()
+    {
+        var (inUnit, inOther) = (Unique(), Unique());
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => session.RunAsync(async (db, cancellationToken) =>
+        {
+            db.Set<Shield>().Add(new Shield { Name = inUnit });
+            await using var other = await factory.Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContextAsync(cancellationToken);
+            other.Set<Shield>().Add(new Shield { Name = inOther });
+            await other.SaveChangesAsync(cancellationToken);
+        }));
+
+        Assert.StartsWith("A second context saved during a unit of work", error.Message);
+        Assert.Contains("Save through the unit's context", error.Message);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"It took {clock.Elapsed}: it waited for the database's lock."); // busy_timeout is 30 s
+        Assert.Null(await FindAsync(inUnit));
+        Assert.Null(await FindAsync(inOther));
+    }
+
+    /// <summary>Another writer changes the row after this unit read it, as a concurrent request would.</summary>
+    /// <remarks>Through the unit's own connection: on SQLite the unit holds the only write lock.</remarks>
+    internal static Task ChangeBehindTheTrackerAsync(AppDbContext db, int id, int defenseRating) =>
+        db.Set<Shield>().Where(s => s.Id == id).ExecuteUpdateAsync(update => update
+            .SetProperty(s => s.DefenseRating, defenseRating)
+            .SetProperty(s => s.Version, Guid.NewGuid()));
+
+    /// <summary>
+    /// EF Core's documented concurrency pattern (learn.microsoft.com/ef/core/saving/concurrency): catch the conflict,
+    /// read the stored values, decide (here: add to the stored rating), refresh the original values and save again.
+    /// </summary>
+    internal static async Task SaveAddingToTheStoredRatingAsync(AppDbContext db, int added, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await db.SaveChangesAsync(cancellationToken);
+                return;
+            }
+            catch (DbUpdateConcurrencyException conflict) when (attempt < 3)
+            {
+                foreach (var entry in conflict.Entries)
+                {
+                    var stored = await entry.GetDatabaseValuesAsync(cancellationToken)
+                        ?? throw new InvalidOperationException("The row was deleted.", conflict);
+                    entry.CurrentValues[nameof(Shield.DefenseRating)] = stored.GetValue<int>(nameof(Shield.DefenseRating)) + added;
+                    entry.OriginalValues.SetValues(stored);
+                }
+            }
+        }
+    }
+
     private static string Unique() => Guid.NewGuid().ToString("N");
 
     private async Task<Shield?> FindAsync(string name)
     {
         await using var db = await factory.Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContextAsync();
         return await db.Set<Shield>().AsNoTracking().SingleOrDefaultAsync(s => s.Name == name);
+    }
+
+    private async Task<Shield?> FindAsync(int id)
+    {
+        await using var db = await factory.Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContextAsync();
+        return await db.Set<Shield>().AsNoTracking().SingleOrDefaultAsync(s => s.Id == id);
     }
 
     private Shield? Find(string name)

@@ -16,7 +16,7 @@ public sealed class ShieldTableTests(ApiFactory factory) : IClassFixture<ApiFact
             columns.AddRange(Enumerable.Range(0, reader.FieldCount).Select(reader.GetName));
         }
 
-        Assert.Equal(["id", "name", "defense_rating"], columns);
+        Assert.Equal(["id", "name", "defense_rating", "version"], columns);
         await using var insert = connection.CreateCommand();
         insert.CommandText = "INSERT INTO shield (name) VALUES ('raw sql') RETURNING defense_rating";
         Assert.Equal(10, Convert.ToInt32(await insert.ExecuteScalarAsync()));

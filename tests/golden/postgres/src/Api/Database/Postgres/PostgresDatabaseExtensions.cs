@@ -7,7 +7,7 @@ namespace my_project.Api.Database;
 /// <summary>
 /// The database component on PostgreSQL: the server and database <c>DATABASE_URL</c> names (the compose file's
 /// development server when unset). What every provider shares is added by
-/// <see cref="DatabaseExtensions.AddDatabase(IHostApplicationBuilder, IDatabaseProvider)"/>.
+/// <see cref="DatabaseExtensions.AddDatabase(IHostApplicationBuilder, DatabaseProvider)"/>.
 /// </summary>
 public static class PostgresDatabaseExtensions
 {
@@ -17,6 +17,6 @@ public static class PostgresDatabaseExtensions
         builder.Services.AddOpenTelemetry()
             .WithTracing(tracing => tracing.AddNpgsql())
             .WithMetrics(metrics => metrics.AddNpgsqlInstrumentation());
-        return builder.AddDatabase(new PostgresProvider(PostgresUrl.ToConnectionString(builder.Configuration[DatabaseUrl.Key])));
+        return builder.AddDatabase(new DatabaseProvider(PostgresUrl.ToConnectionString(builder.Configuration[DatabaseUrl.Key])));
     }
 }

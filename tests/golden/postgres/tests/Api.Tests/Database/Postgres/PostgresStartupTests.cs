@@ -85,7 +85,7 @@ public sealed class PostgresStartupTests
     }
 
     private static DatabaseStartup Startup(string connectionString, bool migrateOnStart = true) =>
-        new(new PostgresProvider(connectionString), new PooledDbContextFactory<AppDbContext>(Options(connectionString)),
+        new(new DatabaseProvider(connectionString), new PooledDbContextFactory<AppDbContext>(Options(connectionString)),
             new MigrationOptions(migrateOnStart), new HostingEnvironment { EnvironmentName = "Testing" }, NullLogger<DatabaseStartup>.Instance);
 
     private static DbContextOptions<AppDbContext> Options(string connectionString) =>

@@ -15,15 +15,10 @@ public sealed record BackupOptions(CronExpression Schedule, int Keep)
     public static BackupOptions FromConfiguration(IConfiguration configuration)
     {
         var schedule = configuration[ScheduleKey] is { Length: > 0 } text ? text : DefaultSchedule;
-        CronExpression cron;
-        try
-        {
-            cron = CronExpression.Parse(schedule);
-        }
-        catch (CronFormatException e)
+        if (!CronExpression.TryParse(schedule, out var cron))
         {
             throw new StartupException(
-                $"{ScheduleKey} '{schedule}' is not a cron expression ({e.Message}). Use five fields in UTC, e.g. {ScheduleKey}={DefaultSchedule} (daily at 03:00).");
+                $"{ScheduleKey} '{schedule}' is not a cron expression. Use five fields in UTC, e.g. {ScheduleKey}={DefaultSchedule} (daily at 03:00).");
         }
 
         var keepText = configuration[KeepKey];

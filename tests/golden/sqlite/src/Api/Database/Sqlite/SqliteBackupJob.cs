@@ -11,11 +11,10 @@ namespace my_project.Api.Database;
 /// newest <c>BACKUP_KEEP</c> copies. <c>make restore file=…</c> puts one back.
 /// </summary>
 /// <remarks>
-/// <c>VACUUM INTO</c> writes a consistent snapshot from one read transaction; under WAL, writers carry on meanwhile
-/// and cannot make it restart (the backup API copying a few pages per step starts over after every write). Copying
-/// the file would not be consistent: the WAL holds recent commits. A copy is written to
-/// <c>app-&lt;UTC time&gt;.db.partial</c> and renamed when complete, so a failed or killed run never leaves anything
-/// that prune or restore would take for a backup; the next run deletes what a killed one left.
+/// <c>VACUUM INTO</c> writes a consistent snapshot from one read transaction while writers carry on (the backup API
+/// starts over after every write; a file copy misses the commits in the WAL). The copy is written as
+/// <c>….db.partial</c> and renamed when complete, so a failed or killed run leaves nothing that prune or restore would
+/// take for a backup; the next run deletes what a killed one left.
 /// </remarks>
 public sealed class SqliteBackupJob(SqliteDatabase database, BackupOptions options, TimeProvider time, DatabaseTelemetry telemetry) : IScheduledJob
 {
@@ -32,10 +31,7 @@ public sealed class SqliteBackupJob(SqliteDatabase database, BackupOptions optio
 
     private string Stem => Path.GetFileNameWithoutExtension(database.File);
 
-    /// <summary>
-    /// Takes one backup now and prunes old ones; returns the new file's path. Its duration and time, or its failure,
-    /// are recorded in the <c>aegis.database.backup.*</c> metrics.
-    /// </summary>
+    /// <summary>Takes one backup now and prunes old ones; returns its path. Measured in <c>aegis.database.backup.*</c>.</summary>
     /// <exception cref="OperationCanceledException">Cancelled; no file was left behind.</exception>
     public async Task<string> BackUpAsync(CancellationToken cancellationToken = default)
     {
@@ -124,12 +120,9 @@ public sealed class SqliteBackupJob(SqliteDatabase database, BackupOptions optio
     // instance sharing the folder is held open by its writer and stays.
     private void DeleteAbandonedCopies()
     {
-        foreach (var partial in Directory.GetFiles(database.BackupFolder, $"{Stem}-*.db{Unfinished}"))
+        foreach (var partial in Directory.GetFiles(database.BackupFolder, $"{Stem}-*.db{Unfinished}").Where(partial => !IsBeingWritten(partial)))
         {
-            if (!IsBeingWritten(partial))
-            {
-                DeleteCopy(partial);
-            }
+            DeleteCopy(partial);
         }
     }
 
@@ -140,11 +133,7 @@ public sealed class SqliteBackupJob(SqliteDatabase database, BackupOptions optio
             using var exclusive = new FileStream(partial, FileMode.Open, FileAccess.Read, FileShare.None);
             return false;
         }
-        catch (FileNotFoundException)
-        {
-            return false;
-        }
-        catch (IOException)
+        catch (IOException e) when (e is not FileNotFoundException)
         {
             return true;
         }

@@ -7,7 +7,7 @@ namespace my_project.Api.Database;
 /// <summary>
 /// The database component on SQLite: the file <c>DATABASE_URL</c> names (<c>data/app.db</c> when unset), backed up on
 /// a schedule by <see cref="SqliteBackupJob"/>. What every provider shares is added by
-/// <see cref="DatabaseExtensions.AddDatabase(IHostApplicationBuilder, IDatabaseProvider)"/>.
+/// <see cref="DatabaseExtensions.AddDatabase(IHostApplicationBuilder, DatabaseProvider)"/>.
 /// </summary>
 public static class SqliteDatabaseExtensions
 {
@@ -19,6 +19,6 @@ public static class SqliteDatabaseExtensions
         builder.Services.AddSingleton(BackupOptions.FromConfiguration(builder.Configuration));
         builder.Services.AddSingleton<SqliteBackupJob>();
         builder.Services.AddSingleton<IScheduledJob>(services => services.GetRequiredService<SqliteBackupJob>());
-        return builder.AddDatabase(new SqliteProvider(database));
+        return builder.AddDatabase(new DatabaseProvider(database));
     }
 }

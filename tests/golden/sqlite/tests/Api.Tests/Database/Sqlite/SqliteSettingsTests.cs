@@ -24,7 +24,7 @@ public sealed class SqliteSettingsTests(ApiFactory factory) : IClassFixture<ApiF
     }
 
     [Fact]
-    public async Task A_session_takes_the_write_lock_at_its_first_write_and_holds_it_to_its_end()
+    public async Task A_session_takes_the_write_lock_when_it_begins_and_holds_it_to_its_end()
     {
         var session = factory.Services.GetRequiredService<DbSession>();
         // A connection that gives up after 1 s when the database is locked (0 would mean: retry for ever).
@@ -34,29 +34,35 @@ public sealed class SqliteSettingsTests(ApiFactory factory) : IClassFixture<ApiF
 
         await session.RunAsync(async db =>
         {
-            await ScalarAsync(other, "BEGIN IMMEDIATE;"); // nothing written yet: the session holds no lock
-            await ScalarAsync(other, "ROLLBACK;");
+            // BEGIN IMMEDIATE when the session begins: no other writer can change what it reads, and it cannot fail half-way.
+            await AssertBusyAsync(other);
 
             db.Add(new Shield { Name = name });
             await db.SaveChangesAsync();
 
-            // Written, and the lock is held until the session ends: BEGIN IMMEDIATE, so it cannot fail half-way.
-            var busy = await Assert.ThrowsAsync<SqliteException>(() => ScalarAsync(other, "BEGIN IMMEDIATE;"));
-            Assert.Equal(5, busy.SqliteErrorCode); // SQLITE_BUSY
+            await AssertBusyAsync(other);
             Assert.Equal(0L, await ScalarAsync(other, $"SELECT count(*) FROM shield WHERE name = '{name}';")); // readers still read
         });
     }
 
     [Fact]
-    public async Task A_session_that_only_reads_does_not_wait_for_the_write_turn()
+    public async Task Reads_outside_a_session_do_not_wait_for_the_sessions_write_lock()
     {
         var session = factory.Services.GetRequiredService<DbSession>();
 
-        using (await factory.Services.GetRequiredService<IDatabaseProvider>().EnterWriteAsync(CancellationToken.None))
+        await session.RunAsync(async db =>
         {
-            var read = session.RunAsync(db => db.Set<Shield>().CountAsync());
-            Assert.True(await read.WaitAsync(TimeSpan.FromSeconds(30)) >= 0);
-        }
+            db.Add(new Shield { Name = Guid.NewGuid().ToString("N") });
+            await db.SaveChangesAsync();
+            await using var reader = await factory.Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContextAsync();
+            Assert.True(await reader.Set<Shield>().CountAsync().WaitAsync(TimeSpan.FromSeconds(30)) >= 0);
+        });
+    }
+
+    private static async Task AssertBusyAsync(DbConnection other)
+    {
+        var busy = await Assert.ThrowsAsync<SqliteException>(() => ScalarAsync(other, "BEGIN IMMEDIATE;"));
+        Assert.Equal(5, busy.SqliteErrorCode); // SQLITE_BUSY
     }
 
     private static async Task<object?> ScalarAsync(DbConnection connection, string sql)

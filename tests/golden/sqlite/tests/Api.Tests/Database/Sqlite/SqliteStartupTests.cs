@@ -100,7 +100,7 @@ public sealed class SqliteStartupTests
     // The start-up step on its own: in a whole service, Program.cs turns its StartupException into a one-line message.
     private static async Task StartAsync(string file, bool migrateOnStart = true)
     {
-        using var provider = new SqliteProvider(new SqliteDatabase(file));
+        using var provider = new DatabaseProvider(new SqliteDatabase(file));
         var options = new DbContextOptionsBuilder<AppDbContext>().UseSnakeCaseNamingConvention();
         provider.Configure(options);
         var startup = new DatabaseStartup(

@@ -9,18 +9,18 @@ public sealed class SqliteUrlTests
 
     [Fact]
     public void Unset_means_data_app_db_under_the_project_root() =>
-        Assert.Equal(Path.Combine(Root, "data", "app.db"), SqliteUrl.ToFile(null, Root));
+        Assert.Equal(Path.Combine(Root, "data", "app.db"), SqliteDatabase.FileOf(null, Root));
 
     [Theory]
     [InlineData("sqlite:///data/app.db", "data/app.db")]
     [InlineData("sqlite:///other/x.db", "other/x.db")]
     [InlineData("SQLITE:///app.db", "app.db")]
     public void Three_slashes_are_relative_to_the_project_root(string url, string relative) =>
-        Assert.Equal(Path.GetFullPath(Path.Combine(Root, relative)), SqliteUrl.ToFile(url, Root));
+        Assert.Equal(Path.GetFullPath(Path.Combine(Root, relative)), SqliteDatabase.FileOf(url, Root));
 
     [Fact]
     public void Four_slashes_are_absolute() =>
-        Assert.Equal("/var/lib/app/app.db", SqliteUrl.ToFile("sqlite:////var/lib/app/app.db", Root));
+        Assert.Equal("/var/lib/app/app.db", SqliteDatabase.FileOf("sqlite:////var/lib/app/app.db", Root));
 
     [Theory]
     [InlineData("", "empty")]
@@ -34,7 +34,7 @@ public sealed class SqliteUrlTests
     [InlineData("mysql://user@localhost/app", "'mysql' is not supported")]
     public void Bad_values_fail_with_a_message_naming_the_setting_the_problem_and_a_fix(string url, string problem)
     {
-        var error = Assert.Throws<StartupException>(() => SqliteUrl.ToFile(url, Root));
+        var error = Assert.Throws<StartupException>(() => SqliteDatabase.FileOf(url, Root));
 
         Assert.StartsWith("DATABASE_URL ", error.Message);
         Assert.Contains(problem, error.Message);
@@ -45,7 +45,7 @@ public sealed class SqliteUrlTests
     public void A_password_is_never_echoed()
     {
         var error = Assert.Throws<StartupException>(
-            () => SqliteUrl.ToFile("postgresql://aegis:s3cret-pw@db:5432/app", Root));
+            () => SqliteDatabase.FileOf("postgresql://aegis:s3cret-pw@db:5432/app", Root));
 
         Assert.DoesNotContain("s3cret-pw", error.Message);
         Assert.Contains("postgresql://aegis:***@db:5432/app", error.Message);

@@ -7,23 +7,24 @@ using Npgsql;
 namespace my_project.Api.Database;
 
 /// <summary>
-/// PostgreSQL for the shared database code: EF Core on Npgsql, the database created at start-up if the server has
-/// none of that name. The server orders concurrent writers itself, so a write needs no turn in this process.
+/// What the shared database code asks of PostgreSQL: EF Core on Npgsql, the database created at start-up if the server
+/// has none of that name, and the server's errors told apart. In the namespace of Database/, not of its folder, so that
+/// the shared code names it the same way on every provider.
 /// </summary>
-public sealed class PostgresProvider(string connectionString) : IDatabaseProvider
+public sealed class DatabaseProvider(string connectionString)
 {
-    private static readonly IDisposable NoTurn = new NothingToRelease();
-
     // Any number that nothing else on the server takes advisory locks with.
     private const long MigrationsLockKey = 0x_1A2B_3C4D_5E6F_7081;
 
+    /// <summary>The database as log lines and errors name it.</summary>
     public string DisplayName { get; } = new NpgsqlConnectionStringBuilder(connectionString).Database ?? "";
 
+    /// <summary>How an operator gets back a database this build can use.</summary>
     public string RestoreAdvice => "restore a backup taken before it";
 
     public void Configure(DbContextOptionsBuilder options) => options.UseNpgsql(connectionString);
 
-    // Before anything else touches it, so that a first start logs no failed connections to a missing database.
+    /// <summary>Whether the database exists, creating it if <paramref name="create"/>; first, so that a first start logs no failed connections.</summary>
     public async Task<bool> PrepareAsync(AppDbContext db, bool create, CancellationToken cancellationToken)
     {
         var creator = db.GetService<IRelationalDatabaseCreator>();
@@ -84,6 +85,7 @@ public sealed class PostgresProvider(string connectionString) : IDatabaseProvide
             ? [.. await db.Database.GetAppliedMigrationsAsync(cancellationToken)]
             : [];
 
+    /// <summary>A sentence for operators and clients if <paramref name="exception"/> means the server cannot take writes.</summary>
     public string? DescribeStorageFault(Exception exception) => (exception as PostgresException)?.SqlState switch
     {
         PostgresErrorCodes.DiskFull => "The database server's disk is full: free space on it, and writes resume by themselves.",
@@ -92,6 +94,7 @@ public sealed class PostgresProvider(string connectionString) : IDatabaseProvide
         _ => null,
     };
 
+    /// <summary>PostgreSQL's name for the error if <paramref name="exception"/> failed because a lock was not granted.</summary>
     public string? LockErrorOf(Exception exception) => (exception as PostgresException)?.SqlState switch
     {
         PostgresErrorCodes.LockNotAvailable => "lock_not_available", // lock_timeout expired, or NOWAIT found a lock
@@ -99,14 +102,6 @@ public sealed class PostgresProvider(string connectionString) : IDatabaseProvide
         _ => null,
     };
 
-    public ValueTask<IDisposable> EnterWriteAsync(CancellationToken cancellationToken) => ValueTask.FromResult(NoTurn);
-
-    public IDisposable EnterWrite() => NoTurn;
-
-    private sealed class NothingToRelease : IDisposable
-    {
-        public void Dispose()
-        {
-        }
-    }
+    /// <summary>The server orders concurrent writers itself, so they do not queue in this process.</summary>
+    public bool QueuesWriters => false;
 }
