@@ -101,8 +101,8 @@ public sealed class PostgresServiceTests(TemplatePack pack)
 
         var fresh = await MigrateAsync(project, url);
         Assert.True(fresh.ExitCode == 0, fresh.ToString());
-        Assert.Contains("migrations applied now: 1 (20261125185241_InitialCreate)", fresh.StandardOutput);
-        Assert.Equal("20261125185241_InitialCreate", await PsqlAsync(url, "SELECT migration_id FROM \"__EFMigrationsHistory\""));
+        Assert.Contains("migrations applied now: 1 (20261203090022_InitialCreate)", fresh.StandardOutput);
+        Assert.Equal("20261203090022_InitialCreate", await PsqlAsync(url, "SELECT migration_id FROM \"__EFMigrationsHistory\""));
 
         var upToDate = await MigrateAsync(project, url);
         Assert.True(upToDate.ExitCode == 0, upToDate.ToString());
@@ -124,7 +124,7 @@ public sealed class PostgresServiceTests(TemplatePack pack)
 
         Assert.True(refused.ExitCode == 1, refused.ToString());
         var line = Assert.Single(refused.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        Assert.Contains("does not exist yet, so it lacks the migrations 20261125185241_InitialCreate", line);
+        Assert.Contains("does not exist yet, so it lacks the migrations 20261203090022_InitialCreate", line);
         Assert.Contains("APP_ROLE=migrate dotnet Api.dll", line);
     }
 

@@ -195,8 +195,8 @@ public sealed class SqliteServiceTests(TemplatePack pack)
 
         var fresh = await MigrateAsync(project, $"sqlite:///{file}");
         Assert.True(fresh.ExitCode == 0, fresh.ToString());
-        Assert.Contains("migrations applied now: 1 (20261124235323_InitialCreate)", fresh.StandardOutput);
-        Assert.Equal("20261124235323_InitialCreate", (await Shell.RunAsync("sqlite3", [file, "SELECT migration_id FROM __EFMigrationsHistory;"], project)).StandardOutput.Trim());
+        Assert.Contains("migrations applied now: 1 (20261203085956_InitialCreate)", fresh.StandardOutput);
+        Assert.Equal("20261203085956_InitialCreate", (await Shell.RunAsync("sqlite3", [file, "SELECT migration_id FROM __EFMigrationsHistory;"], project)).StandardOutput.Trim());
 
         var upToDate = await MigrateAsync(project, $"sqlite:///{file}");
         Assert.True(upToDate.ExitCode == 0, upToDate.ToString());
@@ -218,7 +218,7 @@ public sealed class SqliteServiceTests(TemplatePack pack)
         var refused = await Shell.RunAsync("dotnet", [TemplatePack.ApiDll(project)], project, environment, timeout: TimeSpan.FromMinutes(1), check: false);
         Assert.True(refused.ExitCode == 1, refused.ToString());
         var line = Assert.Single(refused.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        Assert.Contains("lacks the migrations 20261124235323_InitialCreate", line);
+        Assert.Contains("lacks the migrations 20261203085956_InitialCreate", line);
         Assert.Contains("APP_ROLE=migrate dotnet Api.dll (or make migrate)", line);
 
         var migrate = await Shell.RunAsync("make", ["migrate"], project, environment, timeout: TimeSpan.FromMinutes(3));

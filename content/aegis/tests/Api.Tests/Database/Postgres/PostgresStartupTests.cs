@@ -45,7 +45,7 @@ public sealed class PostgresStartupTests
 
         var error = await Assert.ThrowsAsync<StartupException>(() => Startup(factory.ConnectionString, migrateOnStart: false).StartAsync(CancellationToken.None));
 
-        Assert.Contains("does not exist yet, so it lacks the migrations 20261125185241_InitialCreate", error.Message);
+        Assert.Contains("does not exist yet, so it lacks the migrations 20261203090022_InitialCreate", error.Message);
         Assert.Contains("MIGRATE_ON_START=false", error.Message);
         Assert.Contains("APP_ROLE=migrate dotnet Api.dll (or make migrate)", error.Message);
         await using var db = new AppDbContext(Options(factory.ConnectionString));

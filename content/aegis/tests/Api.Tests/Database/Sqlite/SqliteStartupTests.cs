@@ -45,7 +45,7 @@ public sealed class SqliteStartupTests
 
         var error = await Assert.ThrowsAsync<StartupException>(() => StartAsync(folder.DatabaseFile, migrateOnStart: false));
 
-        Assert.Contains("does not exist yet, so it lacks the migrations 20261124235323_InitialCreate", error.Message);
+        Assert.Contains("does not exist yet, so it lacks the migrations 20261203085956_InitialCreate", error.Message);
         Assert.Contains("MIGRATE_ON_START=false", error.Message);
         Assert.Contains("APP_ROLE=migrate dotnet Api.dll (or make migrate)", error.Message);
         Assert.False(File.Exists(folder.DatabaseFile));
@@ -59,7 +59,7 @@ public sealed class SqliteStartupTests
 
         var error = await Assert.ThrowsAsync<StartupException>(() => StartAsync(folder.DatabaseFile, migrateOnStart: false));
 
-        Assert.Contains($"The database {folder.DatabaseFile} lacks the migrations 20261124235323_InitialCreate", error.Message);
+        Assert.Contains($"The database {folder.DatabaseFile} lacks the migrations 20261203085956_InitialCreate", error.Message);
         Assert.Equal(0L, await ScalarAsync(folder.DatabaseFile, "SELECT count(*) FROM __EFMigrationsHistory;"));
     }
 

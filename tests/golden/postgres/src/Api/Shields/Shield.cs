@@ -32,9 +32,9 @@ internal sealed class ShieldConfiguration : IEntityTypeConfiguration<Shield>
         // Singular, as in `SELECT * FROM shield;`; columns are snake_case by the naming convention.
         shield.ToTable("shield");
         shield.Property(s => s.Name).HasMaxLength(Shield.MaxNameLength);
-        // The database default serves rows written outside EF (e.g. the sqlite3 shell). EF always sends the value,
+        // The database defaults serve rows written outside EF (e.g. the sqlite3 shell). EF always sends the values,
         // so an explicit 0 is stored as 0 rather than replaced by the default.
         shield.Property(s => s.DefenseRating).HasDefaultValue(Shield.DefaultDefenseRating).ValueGeneratedNever();
-        shield.Property(s => s.Version).IsConcurrencyToken();
+        shield.Property(s => s.Version).IsConcurrencyToken().HasDefaultValue(Guid.Empty).ValueGeneratedNever();
     }
 }

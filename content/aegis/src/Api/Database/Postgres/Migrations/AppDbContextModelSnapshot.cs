@@ -45,6 +45,7 @@ namespace AegisApp.Api.Database.Migrations
                     b.Property<Guid>("Version")
                         .IsConcurrencyToken()
                         .HasColumnType("uuid")
+                        .HasDefaultValue(new Guid("00000000-0000-0000-0000-000000000000"))
                         .HasColumnName("version");
 
                     b.HasKey("Id")

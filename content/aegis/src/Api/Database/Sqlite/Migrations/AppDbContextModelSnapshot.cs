@@ -38,6 +38,7 @@ namespace AegisApp.Api.Database.Migrations
                     b.Property<Guid>("Version")
                         .IsConcurrencyToken()
                         .HasColumnType("TEXT")
+                        .HasDefaultValue(new Guid("00000000-0000-0000-0000-000000000000"))
                         .HasColumnName("version");
 
                     b.HasKey("Id")

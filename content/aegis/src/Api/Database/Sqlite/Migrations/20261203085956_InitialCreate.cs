@@ -1,3 +1,4 @@
+using System;
 using Microsoft.EntityFrameworkCore.Migrations;
 
 #nullable disable
@@ -17,7 +18,8 @@ namespace AegisApp.Api.Database.Migrations
                     id = table.Column<int>(type: "INTEGER", nullable: false)
                         .Annotation("Sqlite:Autoincrement", true),
                     name = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
-                    defense_rating = table.Column<int>(type: "INTEGER", nullable: false, defaultValue: 10)
+                    defense_rating = table.Column<int>(type: "INTEGER", nullable: false, defaultValue: 10),
+                    version = table.Column<Guid>(type: "TEXT", nullable: false, defaultValue: new Guid("00000000-0000-0000-0000-000000000000"))
                 },
                 constraints: table =>
                 {
