@@ -96,11 +96,11 @@ publish() { # PROJECT NAME [ARGS]: Release build into $work/publish/NAME; obj/ a
 }
 # The HTTP servers in both publish modes, each mode the same for all three: JIT (a plain Release publish) and ReadyToRun
 # (for this platform, as the Dockerfile publishes the service).
-for mode in jit r2r; do
-  if [ $mode = r2r ]; then mode_args=(--use-current-runtime -p:PublishReadyToRun=true); else mode_args=(); fi
-  publish "$work/bench-app/src/Api/Api.csproj" ours-$mode "${mode_args[@]}"
-  publish "$bench/Baseline/Baseline.csproj" baseline-$mode "${mode_args[@]}"
-  publish "$bench/BareEf/BareEf.csproj" bare-$mode "${mode_args[@]}"
+for publish_mode in jit r2r; do
+  if [ $publish_mode = r2r ]; then mode_args=(--use-current-runtime -p:PublishReadyToRun=true); else mode_args=(); fi
+  publish "$work/bench-app/src/Api/Api.csproj" ours-$publish_mode "${mode_args[@]}"
+  publish "$bench/Baseline/Baseline.csproj" baseline-$publish_mode "${mode_args[@]}"
+  publish "$bench/BareEf/BareEf.csproj" bare-$publish_mode "${mode_args[@]}"
 done
 publish "$work/empty-web/empty-web.csproj" empty
 publish "$bench/SessionBench/SessionBench.csproj" session -p:AegisApiProject="$work/bench-app/src/Api/Api.csproj"
@@ -173,8 +173,8 @@ cpu_seconds() { sed 's/^.*) //' "/proc/$1/stat" | awk -v hz="$clock_ticks" '{ pr
 
 median() { xargs -n1 | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
 
-for mode in jit r2r; do
-  if [ $mode = r2r ]; then mode_name=ReadyToRun; else mode_name=JIT; fi
+for publish_mode in jit r2r; do
+  if [ $publish_mode = r2r ]; then mode_name=ReadyToRun; else mode_name=JIT; fi
   step "HTTP ($mode_name, all three servers): POST /shields, then GET /shields/{id}; $connections connections, $rounds rounds of ${duration} s each"
   # The servers run side by side and take turns (generated, raw baseline, bare EF Core) in each of several rounds, so that
   # each ratio compares measurements taken back to back: on a shared machine, other work would otherwise load one side
@@ -185,7 +185,7 @@ for mode in jit r2r; do
   declare -A http ports pids max_id rounds_of
   for name in "${servers_under_test[@]}"; do
     case $name in ours) dll=Api.dll ;; baseline) dll=Baseline.dll ;; bare) dll=BareEf.dll ;; esac
-    serve $name $dll $name-$mode
+    serve $name $dll $name-$publish_mode
     ports[$name]=$port pids[$name]=$pid
     probe >"$work/$name.probe"
   done
