@@ -8,8 +8,9 @@ namespace Aegis.Templates.Tests;
 
 /// <summary>
 /// <c>dotnet new aegis-entity</c> grows a generated service one resource at a time: a multi-word name and an
-/// irregular plural, on both providers, through <c>make migration</c>, a build with warnings as errors, the project's
-/// own tests, the served API and the tables. Bad input writes nothing and says why.
+/// irregular plural, on both providers, through <c>make resource</c> and the template run in <c>src/Api</c>,
+/// <c>make migration</c>, a build with warnings as errors, the project's own tests, the served API and the tables. The
+/// namespace is the API project's, whatever the folder is called. Bad input writes nothing and says why.
 /// </summary>
 [Collection(TemplatePackCollection.Name)]
 public sealed class EntityTemplateTests(TemplatePack pack)
@@ -20,14 +21,23 @@ public sealed class EntityTemplateTests(TemplatePack pack)
         "src/Api/Knives/KnivesApi.cs",
         "src/Api/MagicRings/MagicRing.cs",
         "src/Api/MagicRings/MagicRingsApi.cs",
+        "src/Api/People/Person.cs",
+        "src/Api/People/PeopleApi.cs",
         "tests/Api.Tests/Knives/KnivesApiTests.cs",
         "tests/Api.Tests/MagicRings/MagicRingsApiTests.cs",
+        "tests/Api.Tests/People/PeopleApiTests.cs",
     ];
 
+    // Generated as Acme.Shop in shop/, then copied to checkout-123 (a clone under another name): no folder is named
+    // after the namespace.
     [Fact]
     public async Task Sqlite_service_gains_two_resources_that_migrate_build_pass_their_tests_and_serve()
     {
-        var project = await GrownProjectAsync("--database");
+        var generated = Path.Combine(pack.NewFolder("named"), "shop");
+        await pack.NewAsync(["aegis", "-n", "Acme.Shop", "-o", generated, "--no-restore", "--database"]);
+        var project = Path.Combine(pack.NewFolder("copied"), "checkout-123");
+        await Shell.RunAsync("cp", ["-R", generated, project], pack.WorkRoot);
+        await GrownProjectAsync(project, sqlite: true);
 
         await using var service = await RunningService.StartAsync(project, "make", ["serve"]);
         var http = service.Http;
@@ -58,10 +68,14 @@ public sealed class EntityTemplateTests(TemplatePack pack)
         Assert.Equal("Sting\n", (await Shell.RunAsync("sqlite3", ["data/app.db", "SELECT name FROM knife;"], project)).StandardOutput);
     }
 
+    // Generated as grow-app in g/, then the folder renamed.
     [Fact]
     public async Task Postgres_service_gains_the_same_resources_and_its_tests_pass_on_the_server()
     {
-        await GrownProjectAsync("--db-provider", "postgres");
+        var folder = pack.NewFolder("renamed");
+        await pack.NewAsync(["aegis", "-n", "grow-app", "-o", Path.Combine(folder, "g"), "--no-restore", "--db-provider", "postgres"]);
+        Directory.Move(Path.Combine(folder, "g"), Path.Combine(folder, "grow-app-renamed"));
+        await GrownProjectAsync(Path.Combine(folder, "grow-app-renamed"), sqlite: false);
     }
 
     [Fact]
@@ -69,7 +83,8 @@ public sealed class EntityTemplateTests(TemplatePack pack)
     {
         var project = await pack.GenerateAsync("--database");
 
-        await NewEntityAsync(project, "-n", "MagicRing");
+        await Shell.RunAsync("dotnet", ["restore", "src/Api", "-nodeReuse:false"], project, timeout: TimeSpan.FromMinutes(5));
+        await NewEntityAsync(project, "-n", "MagicRing", "--project", "src/Api/Api.csproj");
 
         var added = pack.NewFolder("magic-ring");
         foreach (var file in NewResourceFiles.Where(file => file.Contains("MagicRing")))
@@ -88,7 +103,9 @@ public sealed class EntityTemplateTests(TemplatePack pack)
     [InlineData("Task", "The name is not usable")]
     [InlineData("Knife --plural Knife", "The plural is not usable")]
     [InlineData("Knife --plural knives", "The plural is not usable")]
-    public async Task Bad_names_write_nothing_and_say_why(string arguments, string message)
+    [InlineData("Equipment", "The name has no plural of its own")]
+    [InlineData("Sword", "The project's root namespace is unknown")] // at the root, with no project to read it from
+    public async Task Bad_input_writes_nothing_and_says_why(string arguments, string message)
     {
         var project = await pack.GenerateAsync("--database");
         var before = GoldenTree.Files(project);
@@ -103,12 +120,12 @@ public sealed class EntityTemplateTests(TemplatePack pack)
     public async Task An_existing_resource_is_refused_without_force_and_nothing_changes()
     {
         var project = await pack.GenerateAsync("--database");
-        await NewEntityAsync(project, "-n", "Sword");
+        await NewEntityAsync(project, "-n", "Sword", "--namespace", "my_project");
         var sword = Path.Combine(project, "src/Api/Swords/Sword.cs");
         File.AppendAllText(sword, "// the user's own line\n");
         var before = GoldenTree.Files(project);
 
-        var again = await NewEntityAsync(project, ["-n", "Sword"], check: false);
+        var again = await NewEntityAsync(project, ["-n", "Sword", "--namespace", "my_project"], check: false);
 
         Assert.NotEqual(0, again.ExitCode);
         Assert.Contains("--force", again.Output);
@@ -117,35 +134,40 @@ public sealed class EntityTemplateTests(TemplatePack pack)
     }
 
     [Fact]
-    public async Task Without_a_known_folder_it_asks_for_the_namespace_and_with_one_it_uses_it()
+    public async Task Outside_a_project_it_asks_for_the_namespace_and_with_one_it_uses_it()
     {
         var folder = pack.NewFolder("not-a-project");
 
-        var unknown = await NewEntityAsync(folder, ["-n", "Sword"], workingDirectory: "");
+        var unknown = await NewEntityAsync(folder, "-n", "Sword");
         Assert.Contains("The project's root namespace is unknown, so nothing was written.", unknown.StandardOutput);
+        Assert.Contains("make resource name=<Name>", unknown.StandardOutput);
         Assert.Empty(GoldenTree.Files(folder));
 
-        await NewEntityAsync(folder, ["-n", "Sword", "--namespace", "Armoury"], workingDirectory: "");
+        await NewEntityAsync(folder, "-n", "Sword", "--namespace", "Armoury");
         Assert.Contains("namespace Armoury.Api.Swords;", File.ReadAllText(Path.Combine(folder, "src/Api/Swords/Sword.cs")));
         Assert.Equal(["src/Api/Swords/Sword.cs", "src/Api/Swords/SwordsApi.cs", "tests/Api.Tests/Swords/SwordsApiTests.cs"], GoldenTree.Files(folder).Order(StringComparer.Ordinal));
     }
 
     /// <summary>
-    /// A fresh project with MagicRing and Knife (plural Knives) added: before <c>make migration</c> its schema test
-    /// fails and says what to run (checked on SQLite); after it, the project builds with warnings as errors and all its
-    /// tests pass (on the test server for PostgreSQL).
+    /// The project in <paramref name="project"/> with MagicRing added by <c>make resource</c> at its root and Person
+    /// (plural People) and Knife (plural given: Knives) by the template run in <c>src/Api</c>, as an IDE's Add New Item
+    /// runs it: before <c>make migration</c> its schema test fails and says what to run (checked on SQLite); after it,
+    /// the project builds with warnings as errors and all its tests pass (on the test server for PostgreSQL).
     /// </summary>
-    private async Task<string> GrownProjectAsync(params string[] options)
+    private async Task GrownProjectAsync(string project, bool sqlite)
     {
-        var project = await pack.GenerateAsync(options);
-        await NewEntityAsync(project, "-n", "MagicRing");
-        await NewEntityAsync(project, "-n", "Knife", "--plural", "Knives");
+        await Shell.RunAsync("make", ["resource", "name=MagicRing"], project, pack.CliEnvironment, timeout: TimeSpan.FromMinutes(5));
+        var api = Path.Combine(project, "src/Api");
+        await NewEntityAsync(api, "-n", "Person");
+        await NewEntityAsync(api, "-n", "Knife", "--plural", "Knives");
         Assert.All(NewResourceFiles, file => Assert.True(File.Exists(Path.Combine(project, file)), $"{file} was not written"));
+        var rootNamespace = XDocument.Load(Path.Combine(api, "Api.csproj")).Descendants("RootNamespace").Single().Value;
+        Assert.Contains($"namespace {rootNamespace}.People;", File.ReadAllText(Path.Combine(api, "People/Person.cs")));
+        Assert.DoesNotContain(Directory.GetFileSystemEntries(api), entry => Path.GetFileName(entry) is "src" or "tests");
 
-        Dictionary<string, string?>? environment = options.Contains("postgres")
-            ? new() { ["TEST_DATABASE_URL"] = (await pack.PostgresAsync()).Url, ["CI"] = "true" }
-            : null;
-        if (environment is null) // the check is the same for both providers; one build of it is enough
+        Dictionary<string, string?>? environment = sqlite ? null
+            : new() { ["TEST_DATABASE_URL"] = (await pack.PostgresAsync()).Url, ["CI"] = "true" };
+        if (sqlite) // the check is the same for both providers; one build of it is enough
         {
             await Shell.RunAsync("dotnet", ["build", "-warnaserror", "-nodeReuse:false"], project, timeout: TimeSpan.FromMinutes(10));
             var unmigrated = await Shell.RunAsync("dotnet", ["test", "--no-build", "-nodeReuse:false", "--filter", "FullyQualifiedName~SchemaTests"],
@@ -154,7 +176,7 @@ public sealed class EntityTemplateTests(TemplatePack pack)
             Assert.Contains("The model has changes that no migration describes", unmigrated.Output);
         }
 
-        await Shell.RunAsync("make", ["migration", "name=AddMagicRingsAndKnives"], project, timeout: TimeSpan.FromMinutes(5));
+        await Shell.RunAsync("make", ["migration", "name=AddMagicRingsPeopleAndKnives"], project, timeout: TimeSpan.FromMinutes(5));
         await Shell.RunAsync("dotnet", ["build", "-warnaserror", "-nodeReuse:false"], project, timeout: TimeSpan.FromMinutes(10));
         // The run's results file shows the new tests among those that passed (no second run to list them).
         var results = Path.Combine(pack.NewFolder("grown-tests"), "results.trx");
@@ -167,13 +189,11 @@ public sealed class EntityTemplateTests(TemplatePack pack)
         Assert.Equal(summary.Passed, passed.Count);
         Assert.Contains(passed, name => name.Contains(".MagicRingsApiTests.", StringComparison.Ordinal));
         Assert.Contains(passed, name => name.Contains(".KnivesApiTests.", StringComparison.Ordinal));
-        return project;
+        Assert.Contains(passed, name => name.Contains(".PeopleApiTests.", StringComparison.Ordinal));
     }
 
-    private Task<ShellResult> NewEntityAsync(string project, params string[] arguments) => NewEntityAsync(project, arguments, check: true);
+    private Task<ShellResult> NewEntityAsync(string folder, params string[] arguments) => NewEntityAsync(folder, arguments, check: true);
 
-    // PWD is what a shell in that folder exports; the template names the project's namespace after it.
-    private Task<ShellResult> NewEntityAsync(string folder, string[] arguments, bool check = true, string? workingDirectory = null) =>
-        Shell.RunAsync("dotnet", ["new", "aegis-entity", .. arguments, "--debug:custom-hive", pack.Hive], folder,
-            new Dictionary<string, string?> { ["PWD"] = workingDirectory ?? folder }, check: check);
+    private Task<ShellResult> NewEntityAsync(string folder, string[] arguments, bool check) =>
+        Shell.RunAsync("dotnet", ["new", "aegis-entity", .. arguments, "--debug:custom-hive", pack.Hive], folder, check: check);
 }

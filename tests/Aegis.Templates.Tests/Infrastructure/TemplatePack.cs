@@ -24,12 +24,24 @@ public sealed class TemplatePack : IAsyncLifetime
 
     public ShellResult Install { get; private set; } = null!;
 
+    /// <summary>
+    /// For commands that run <c>dotnet new</c> themselves (<c>make resource</c>): a <c>DOTNET_CLI_HOME</c> whose default hive
+    /// holds the pack, and the usual NuGet package folder, which would otherwise move into that home.
+    /// </summary>
+    public IReadOnlyDictionary<string, string?> CliEnvironment { get; private set; } = new Dictionary<string, string?>();
+
     public async Task InitializeAsync()
     {
         var packages = Path.Combine(WorkRoot, "packages");
         await Shell.RunAsync("dotnet", ["pack", Repo.PackProject, "--output", packages, "-nologo", "-v", "q"], Repo.Root);
         PackageFile = Directory.GetFiles(packages, "Aegis.Templates.*.nupkg").Single();
         Install = await NewAsync(["install", PackageFile]);
+
+        var cliHome = Directory.CreateDirectory(Path.Combine(WorkRoot, "cli-home")).FullName;
+        var nugetPackages = System.Environment.GetEnvironmentVariable("NUGET_PACKAGES")
+            ?? Path.Combine(System.Environment.GetFolderPath(System.Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+        CliEnvironment = new Dictionary<string, string?> { ["DOTNET_CLI_HOME"] = cliHome, ["NUGET_PACKAGES"] = nugetPackages };
+        await Shell.RunAsync("dotnet", ["new", "install", PackageFile], WorkRoot, CliEnvironment);
     }
 
     public async Task DisposeAsync()
