@@ -1,3 +1,6 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
 using Aegis.Templates.Tests.Infrastructure;
 
 namespace Aegis.Templates.Tests;
@@ -30,6 +33,79 @@ public sealed class GeneratedProjectTests(TemplatePack pack)
         Assert.Equal((0, 0), (summary.Failed, summary.Skipped));
         Assert.True(summary.Passed >= minimumTests, summary.ToString());
         Assert.True(data.SequenceEqual(Snapshot(Path.Combine(project, "data"))), "The generated tests touched data/ instead of a temporary file.");
+    }
+
+    /// <summary>
+    /// The day an advisory is published for a pinned package, the generated project still builds (its warnings are
+    /// errors, but not NuGet audit's) and says so. The advisory comes from a vulnerability feed of this test's own, on
+    /// loopback, named in the project's nuget.config as an audit source.
+    /// </summary>
+    [Fact]
+    public async Task A_published_advisory_is_reported_but_does_not_break_the_build()
+    {
+        var project = await pack.GenerateAsync();
+        using var feed = new AdvisoryFeed("Scalar.AspNetCore");
+        File.WriteAllText(Path.Combine(project, "nuget.config"), $"""
+            <?xml version="1.0" encoding="utf-8"?>
+            <configuration>
+              <auditSources>
+                <clear />
+                <add key="advisories" value="{feed.Url}index.json" allowInsecureConnections="true" />
+              </auditSources>
+            </configuration>
+            """);
+
+        var build = await Shell.RunAsync("dotnet", ["build", "-nodeReuse:false"], project, check: false, timeout: TimeSpan.FromMinutes(10));
+
+        Assert.True(build.ExitCode == 0, build.Output);
+        Assert.Contains("warning NU1903: Package 'Scalar.AspNetCore'", build.Output);
+        Assert.DoesNotContain("error NU19", build.Output);
+    }
+
+    // A NuGet vulnerability feed (service index, vulnerability index, one page) naming every version of one package
+    // as high severity.
+    private sealed class AdvisoryFeed : IDisposable
+    {
+        private readonly HttpListener listener = new();
+
+        public AdvisoryFeed(string package)
+        {
+            using (var probe = new TcpListener(IPAddress.Loopback, 0))
+            {
+                probe.Start();
+                Url = $"http://127.0.0.1:{((IPEndPoint)probe.LocalEndpoint).Port}/";
+            }
+
+            var files = new Dictionary<string, string>
+            {
+                ["/index.json"] = $$"""{"version":"3.0.0","resources":[{"@id":"{{Url}}vulnerability/index.json","@type":"VulnerabilityInfo/6.7.0"}]}""",
+                ["/vulnerability/index.json"] = $$"""[{"@name":"base","@id":"{{Url}}vulnerability/base.json","@updated":"{{DateTime.UtcNow:O}}"}]""",
+                ["/vulnerability/base.json"] = $$"""{"{{package.ToLowerInvariant()}}":[{"severity":2,"url":"https://example.invalid/advisory","versions":"[0.0.0, 999.0.0)"}]}""",
+            };
+            listener.Prefixes.Add(Url);
+            listener.Start();
+            _ = Task.Run(async () =>
+            {
+                try
+                {
+                    while (true)
+                    {
+                        var context = await listener.GetContextAsync();
+                        var found = files.TryGetValue(context.Request.Url!.AbsolutePath, out var body);
+                        context.Response.StatusCode = found ? 200 : 404;
+                        await context.Response.OutputStream.WriteAsync(Encoding.UTF8.GetBytes(body ?? ""));
+                        context.Response.Close();
+                    }
+                }
+                catch (Exception) when (!listener.IsListening) // closed by Dispose
+                {
+                }
+            });
+        }
+
+        public string Url { get; }
+
+        public void Dispose() => listener.Close();
     }
 
     // Names, sizes and write times of the files in a folder (other tests may have served from this project).
