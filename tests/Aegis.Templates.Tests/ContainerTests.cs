@@ -35,7 +35,7 @@ public sealed class ContainerTests(TemplatePack pack, Podman podman, ITestOutput
         {
             ["HOST_UID"] = HostUid,
             ["HOST_GID"] = HostUid,
-            ["PORT"] = $"127.0.0.1:{port}", // "${PORT:-8000}:8000" becomes 127.0.0.1:<port>:8000, loopback only
+            ["PORT"] = port.ToString(), // published on 127.0.0.1 by default
         });
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(10) };
         const string container = TemplatePack.ProjectName; // the compose file's container_name
@@ -47,7 +47,7 @@ public sealed class ContainerTests(TemplatePack pack, Podman podman, ITestOutput
             Assert.Equal("1654", (await Inspect("image", $"{TemplatePack.ProjectName}:latest", "{{.Config.User}}")));
 
             await compose.UpAsync();
-            Assert.Equal([container], await podman.ContainersAsync(TemplatePack.ProjectName));
+            Assert.Equal([container, $"{TemplatePack.ProjectName}_data-owner_1"], await podman.ContainersAsync(TemplatePack.ProjectName));
             Assert.Equal($"{HostUid}:{HostUid}", await Inspect("container", container, "{{.Config.User}}"));
             Assert.Equal(HostUid, (await podman.RunAsync(["exec", container, "id", "-u"])).StandardOutput.Trim());
             Assert.Contains($"127.0.0.1:{port}->8000/tcp", (await podman.RunAsync(["ps", "--format", "{{.Ports}}"])).StandardOutput);
@@ -76,6 +76,34 @@ public sealed class ContainerTests(TemplatePack pack, Podman podman, ITestOutput
             Assert.DoesNotContain($"{TemplatePack.ProjectName}_default", (await podman.RunAsync(["network", "ls", "--format", "{{.Name}}"])).StandardOutput);
             Assert.Equal("Dragon Scale|95", await Sqlite(project, "SELECT name, defense_rating FROM shield"));
             Log("down");
+
+            // A platform such as Cloud Run runs the image with PORT set, and routes to that port.
+            var platformPort = RunningService.FreePort();
+            await podman.RunAsync(["run", "-d", "--name", $"{container}-platform", "-e", "PORT=8080", "-p", $"127.0.0.1:{platformPort}:8080", $"{TemplatePack.ProjectName}:latest"]);
+            try
+            {
+                using var platform = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{platformPort}"), Timeout = TimeSpan.FromSeconds(10) };
+                await WaitForHttpAsync(platform);
+                Assert.Contains("Now listening on: http://0.0.0.0:8080", (await podman.RunAsync(["logs", $"{container}-platform"])).Output);
+            }
+            finally
+            {
+                await podman.RunAsync(["rm", "--force", $"{container}-platform"], check: false);
+            }
+
+            Log("PORT=8080 honoured");
+
+            // A fresh clone, docker compose up without make: no ./data yet (the engine creates it as root) and no
+            // HOST_UID, so the service runs as the image's user, and still writes its database there.
+            await Shell.RunAsync("rm", ["-rf", data], project);
+            var plain = podman.ComposeIn(project, new Dictionary<string, string?> { ["PORT"] = port.ToString() });
+            await plain.UpAsync();
+            await podman.WaitHealthyAsync(container);
+            await WaitForHttpAsync(http);
+            Assert.Equal(HttpStatusCode.Created, (await http.PostAsJsonAsync("/shields", new { name = "Aegis", defenseRating = 99 })).StatusCode);
+            Assert.Equal("1654", (await Shell.RunAsync("stat", ["-c", "%u", Path.Combine(data, "app.db")], project)).StandardOutput.Trim());
+            await plain.RunAsync("down");
+            Log("up without make, on a ./data it made");
         }
         finally
         {
@@ -91,7 +119,7 @@ public sealed class ContainerTests(TemplatePack pack, Podman podman, ITestOutput
         var postgresPort = RunningService.FreePort();
         var variables = new Dictionary<string, string?>
         {
-            ["PORT"] = $"127.0.0.1:{RunningService.FreePort()}",
+            ["PORT"] = RunningService.FreePort().ToString(),
             ["POSTGRES_PORT"] = postgresPort.ToString(), // the compose file binds it to 127.0.0.1 itself
         };
         var compose = podman.ComposeIn(project, variables);
@@ -100,11 +128,14 @@ public sealed class ContainerTests(TemplatePack pack, Podman podman, ITestOutput
         const string migrate = $"{TemplatePack.ProjectName}_migrate_1";
 
         // Several api containers at once: the compose file fixes the api's container_name, which docker compose refuses
-        // to scale; the same file without that one line, and PORT=127.0.0.1: (a free port per container), scales.
+        // to scale; the same file without that one line, and publishing on a free port per container, scales.
         var scaledFile = Path.Combine(project, "docker-compose.scaled.yml");
+        const string published = "- \"${PUBLISH_ADDRESS:-127.0.0.1}:${PORT:-8000}:8000\"";
+        Assert.Contains(published, File.ReadAllText(Path.Combine(project, "docker-compose.yml")));
         File.WriteAllLines(scaledFile, File.ReadAllLines(Path.Combine(project, "docker-compose.yml"))
-            .Where(line => line.Trim() != $"container_name: {api}"));
-        var scaled = podman.ComposeIn(project, new Dictionary<string, string?>(variables) { ["PORT"] = "127.0.0.1:" }, scaledFile);
+            .Where(line => line.Trim() != $"container_name: {api}")
+            .Select(line => line.Trim() == published ? line.Replace(published, "- \"127.0.0.1::8000\"") : line));
+        var scaled = podman.ComposeIn(project, variables, scaledFile);
 
         try
         {

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using System.Xml.Linq;
 using Aegis.Templates.Tests.Infrastructure;
+using Xunit.Abstractions;
 
 namespace Aegis.Templates.Tests;
 
@@ -13,7 +14,7 @@ namespace Aegis.Templates.Tests;
 /// namespace is the API project's, whatever the folder is called. Bad input writes nothing and says why.
 /// </summary>
 [Collection(TemplatePackCollection.Name)]
-public sealed class EntityTemplateTests(TemplatePack pack)
+public sealed class EntityTemplateTests(TemplatePack pack, ITestOutputHelper output)
 {
     private static readonly string[] NewResourceFiles =
     [
@@ -57,7 +58,9 @@ public sealed class EntityTemplateTests(TemplatePack pack)
         Assert.Equal((HttpStatusCode.NotFound, "application/problem+json"), (missing.StatusCode, missing.Content.Headers.ContentType?.MediaType));
         Assert.Equal(HttpStatusCode.NoContent, (await http.DeleteAsync($"/magic-rings/{ring}")).StatusCode);
 
-        using var document = JsonDocument.Parse(await http.GetStringAsync("/openapi/v1.json"));
+        var served = await http.GetStringAsync("/openapi/v1.json");
+        await OpenApiLint.AssertCleanAsync(served, pack.NewFolder("lint-grown"), output); // two resources added, still clean
+        using var document = JsonDocument.Parse(served);
         var paths = document.RootElement.GetProperty("paths");
         Assert.Equal("CreateMagicRing", paths.GetProperty("/magic-rings").GetProperty("post").GetProperty("operationId").GetString());
         Assert.True(paths.GetProperty("/knives/{id}").GetProperty("put").GetProperty("responses").TryGetProperty("503", out _));

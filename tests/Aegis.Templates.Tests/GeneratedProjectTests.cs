@@ -27,12 +27,55 @@ public sealed class GeneratedProjectTests(TemplatePack pack)
         Dictionary<string, string?>? environment = options.Contains("postgres")
             ? new() { ["TEST_DATABASE_URL"] = (await pack.PostgresAsync()).Url, ["CI"] = "true" }
             : null;
-        var result = await Shell.RunAsync("dotnet", ["test", "--no-build", "-nodeReuse:false"], project, environment, timeout: TimeSpan.FromMinutes(5));
+        // A developer's .env configures their own runs of the service, never its tests: these settings would each break
+        // them if the tests read it.
+        var dotEnv = Path.Combine(project, ".env");
+        File.WriteAllText(dotEnv, "MIGRATE_ON_START=false\nAPP_ROLE=api\nDATABASE_URL=nonsense://nowhere\nPORT=not-a-port\n");
+        ShellResult result;
+        try
+        {
+            result = await Shell.RunAsync("dotnet", ["test", "--no-build", "-nodeReuse:false"], project, environment, timeout: TimeSpan.FromMinutes(5));
+        }
+        finally
+        {
+            File.Delete(dotEnv);
+        }
 
         var summary = TestSummary.Of(result);
         Assert.Equal((0, 0), (summary.Failed, summary.Skipped));
         Assert.True(summary.Passed >= minimumTests, summary.ToString());
         Assert.True(data.SequenceEqual(Snapshot(Path.Combine(project, "data"))), "The generated tests touched data/ instead of a temporary file.");
+    }
+
+    /// <summary>
+    /// The query budget of the generated tests catches an N+1: planted in the list of shields (the ids first, then each
+    /// row by itself, as a refactoring can bring in), it fails the suite with the endpoint, the count and the SQL.
+    /// </summary>
+    [Fact]
+    public async Task A_list_that_queries_once_per_row_fails_the_generated_suite_naming_the_endpoint_the_count_and_the_sql()
+    {
+        var project = await pack.GenerateAsync("--database");
+        var api = Path.Combine(project, "src/Api/Shields/ShieldsApi.cs");
+        var source = File.ReadAllText(api);
+        var start = source.IndexOf("var shields = await db.Set<Shield>()", StringComparison.Ordinal);
+        var end = source.IndexOf(".ToListAsync(cancellationToken);", start, StringComparison.Ordinal) + ".ToListAsync(cancellationToken);".Length;
+        Assert.True(start > 0 && end > start, "The list's query is not where this test plants the N+1.");
+        File.WriteAllText(api, source[..start] + """
+            var ids = await db.Set<Shield>().Where(s => s.Id > page.After).OrderBy(s => s.Id).Take(page.Limit + 1).Select(s => s.Id).ToListAsync(cancellationToken);
+                    var shields = new List<Shield>();
+                    foreach (var id in ids)
+                    {
+                        shields.Add(await db.Set<Shield>().AsNoTracking().SingleAsync(s => s.Id == id, cancellationToken));
+                    }
+            """ + source[end..]);
+
+        await Shell.RunAsync("dotnet", ["build", "-warnaserror", "-nodeReuse:false"], project, timeout: TimeSpan.FromMinutes(10));
+        var result = await Shell.RunAsync("dotnet", ["test", "--no-build", "-nodeReuse:false", "--filter", "FullyQualifiedName~ShieldsApiTests"],
+            project, check: false, timeout: TimeSpan.FromMinutes(5));
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Matches(@"GET /shields sent 6\d SQL commands, over its budget of 1:", result.Output); // the ids, then one a row
+        Assert.Contains("WHERE \"s\".\"id\" = @", result.Output); // the query of each row, quoted
     }
 
     /// <summary>

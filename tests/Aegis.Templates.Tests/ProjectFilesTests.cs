@@ -38,10 +38,14 @@ public sealed class ProjectFilesTests(TemplatePack pack)
         }
 
         await Compose(project, "config", "-q");
-        Assert.Equal("app", (await Compose(project, "config", "--services")).Trim());
+        // app runs; data-owner only gives ./data to app's user first, and exits.
+        Assert.Equal(["data-owner", "app"], (await Compose(project, "config", "--services")).Split('\n', StringSplitOptions.RemoveEmptyEntries));
         var config = await Compose(project, "config");
         Assert.Contains($"{project}/data:/app/data", config);
         Assert.Contains("container_name: my-project", config);
+        // .env's settings reach the container as they reach make serve; unset, they stay empty (the service's defaults).
+        Assert.Contains(withEnv ? "BACKUP_SCHEDULE: 0 3 * * *" : "BACKUP_SCHEDULE: ''", config);
+        Assert.DoesNotContain("DATABASE_URL", config); // the container's database is its own /app/data/app.db
     }
 
     [Fact]
@@ -84,7 +88,8 @@ public sealed class ProjectFilesTests(TemplatePack pack)
         var dockerfile = File.ReadAllText(Path.Combine(project, "Dockerfile"));
 
         Assert.Contains("USER $APP_UID", dockerfile);
-        Assert.Contains("ASPNETCORE_URLS=http://0.0.0.0:8000", dockerfile);
+        Assert.Contains("ENV LISTEN_ADDRESS=0.0.0.0", dockerfile);
+        Assert.DoesNotContain("ASPNETCORE_URLS", dockerfile); // it would win over PORT, which platforms set
         Assert.Contains("WORKDIR /app", dockerfile);
         Assert.Contains("/app/data", dockerfile);
     }

@@ -94,7 +94,7 @@ public sealed class ReliabilityTests(TemplatePack pack, ITestOutputHelper output
     }
 
     [Fact]
-    public async Task Make_backup_works_while_serving_and_make_restore_waits_until_the_service_is_stopped()
+    public async Task Make_backup_works_while_serving_and_make_restore_waits_until_the_service_is_stopped_and_keeps_what_it_replaces()
     {
         var (project, database, environment) = await FreshDatabaseAsync();
         var make = new Dictionary<string, string?>(environment) { ["DB_FILE"] = database };
@@ -106,9 +106,12 @@ public sealed class ReliabilityTests(TemplatePack pack, ITestOutputHelper output
         var refused = await Shell.RunAsync("make", ["--no-print-directory", "restore", $"file={backup}"], project, make, check: false);
         await service.StopAsync();
         await service.DisposeAsync();
-        await Shell.RunAsync("make", ["--no-print-directory", "restore", $"file={backup}"], project, make);
+        var restored = await Shell.RunAsync("make", ["--no-print-directory", "restore", $"file={backup}"], project, make);
 
-        Assert.Matches(@"/backups/app-\d{8}T\d{9}Z\.db$", backup);
+        Assert.Matches(@"/backups/app-\d{8}T\d{9}Z-manual\.db$", backup); // taken by hand: never pruned
+        var before = Assert.Single(Directory.GetFiles(Path.GetDirectoryName(backup)!, "*-before-restore.db"));
+        Assert.Equal($"Restored {database} from {backup}; the database as it was is {before}.", restored.StandardOutput.Trim());
+        Assert.Equal("in the backup,after the backup", await SqliteAsync(before, "SELECT group_concat(name) FROM shield;"));
         Assert.NotEqual(0, refused.ExitCode); // make itself exits 2 whenever a recipe fails
         Assert.Contains("the service is running", refused.StandardError);
         Assert.Equal("in the backup", await SqliteAsync(database, "SELECT group_concat(name) FROM shield;"));

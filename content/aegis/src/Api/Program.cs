@@ -16,9 +16,9 @@ try
     var app = builder.Build();
     var role = app.Configuration.GetAppRole();
 #if (UseDatabase)
-    if (role is AppRole.Migrate)
+    if (role.RunsOnce())
     {
-        return await app.RunMigrationsAsync(); // no server, no scheduler: migrate, then exit
+        return await app.RunOnceAsync(role); // no server, no scheduler: migrate (or back up, restore), then exit
     }
 #endif
 

@@ -15,17 +15,26 @@ public sealed class SampleItemsApi : IEndpoints
     public static void Map(IEndpointRouteBuilder app)
     {
         var sampleItems = app.MapGroup("/sample-items").WithTag("SampleItems", "Create, read, update and delete sample items.");
-        sampleItems.MapGet("/", ListSampleItems).WithSummary("List every sample item, in id order");
-        sampleItems.MapGet("/{id:int}", GetSampleItem).WithSummary("Get a(n) sample item");
+        sampleItems.MapGet("/", ListSampleItems).WithSummary("List sample items, a page at a time, in id order").ProducesValidationProblem()
+            .WithDescription("Returns up to `limit` sample items whose ids follow `after`, and writes nothing. The `Link` header gives the next page while there is one. A `limit` or `after` out of range is a 400 problem naming it.");
+        sampleItems.MapGet("/{id:int}", GetSampleItem).WithSummary("Get a(n) sample item")
+            .WithDescription("Returns the sample item with this id, and writes nothing. 404 problem if there is none.");
 
         var writes = sampleItems.MapGroup("").WithUnitOfWork();
-        writes.MapPost("/", CreateSampleItem).WithSummary("Create a(n) sample item");
-        writes.MapPut("/{id:int}", UpdateSampleItem).WithSummary("Replace a(n) sample item");
-        writes.MapDelete("/{id:int}", DeleteSampleItem).WithSummary("Delete a(n) sample item");
+        writes.MapPost("/", CreateSampleItem).WithSummary("Create a(n) sample item")
+            .WithDescription("Adds a(n) sample item and returns it, with its id and, in `Location`, its URL. An invalid body is a 400 problem naming each field; 503 while the database cannot take writes. Nothing is written unless it answers 201.");
+        writes.MapPut("/{id:int}", UpdateSampleItem).WithSummary("Replace a(n) sample item")
+            .WithDescription("Replaces the name of the sample item with this id and returns it. 404 if there is none, 400 for an invalid body, 409 if another request deleted it first, 503 while the database cannot take writes; nothing is written then.");
+        writes.MapDelete("/{id:int}", DeleteSampleItem).WithSummary("Delete a(n) sample item")
+            .WithDescription("Deletes the sample item with this id. 404 if there is none, 409 if another request deleted it first, 503 while the database cannot take writes; nothing is deleted then.");
     }
 
-    public static async Task<Ok<SampleItem[]>> ListSampleItems(AppDbContext db, CancellationToken cancellationToken) =>
-        TypedResults.Ok(await db.Set<SampleItem>().AsNoTracking().OrderBy(sampleItem => sampleItem.Id).ToArrayAsync(cancellationToken));
+    public static async Task<Ok<SampleItem[]>> ListSampleItems([AsParameters] Page page, AppDbContext db, HttpContext http, CancellationToken cancellationToken)
+    {
+        var sampleItems = await db.Set<SampleItem>().AsNoTracking().Where(sampleItem => sampleItem.Id > page.After).OrderBy(sampleItem => sampleItem.Id)
+            .Take(page.Limit + 1).ToListAsync(cancellationToken);
+        return TypedResults.Ok(page.Of(sampleItems, sampleItem => sampleItem.Id, http));
+    }
 
     public static async Task<Results<Ok<SampleItem>, NotFound>> GetSampleItem(int id, AppDbContext db, CancellationToken cancellationToken) =>
         await db.Set<SampleItem>().AsNoTracking().FirstOrDefaultAsync(sampleItem => sampleItem.Id == id, cancellationToken) is { } found

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using AegisApp.Api.Database;
 using AegisApp.Api.SampleItems;
+using AegisApp.Api.Tests.Database;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -38,15 +39,59 @@ public sealed class SampleItemsApiTests(ApiFactory factory) : IClassFixture<ApiF
     }
 
     [Fact]
-    public async Task List_returns_every_sample_item_in_id_order()
+    public async Task List_returns_sample_items_in_id_order_from_the_one_after_after()
     {
-        await client.PostAsJsonAsync("/sample-items", new { name = "One" });
+        var one = await (await client.PostAsJsonAsync("/sample-items", new { name = "One" })).Content.ReadFromJsonAsync<SampleItem>();
         await client.PostAsJsonAsync("/sample-items", new { name = "Two" });
 
-        var sampleItems = await client.GetFromJsonAsync<SampleItem[]>("/sample-items");
+        var sampleItems = await client.GetFromJsonAsync<SampleItem[]>($"/sample-items?after={one!.Id - 1}&limit=2");
 
-        Assert.Equal(sampleItems!.Select(sampleItem => sampleItem.Id).Order(), sampleItems!.Select(sampleItem => sampleItem.Id));
-        Assert.Contains(sampleItems!, sampleItem => sampleItem.Name == "Two");
+        Assert.Equal(["One", "Two"], sampleItems!.Select(sampleItem => sampleItem.Name));
+    }
+
+    [Fact]
+    public async Task Paging_through_120_sample_items_yields_each_once_in_id_order()
+    {
+        using (var scope = factory.Services.CreateScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+            db.AddRange(Enumerable.Range(1, 120).Select(i => new SampleItem { Name = $"Paged {i}" }));
+            await db.SaveChangesAsync();
+        }
+
+        var seen = new List<int>();
+        var next = "/sample-items?limit=50";
+        for (var pages = 0; next is not null && pages < 100; pages++)
+        {
+            var response = await client.GetAsync(next);
+            seen.AddRange((await response.Content.ReadFromJsonAsync<SampleItem[]>())!.Select(sampleItem => sampleItem.Id));
+            next = response.Headers.TryGetValues("Link", out var links) ? links.Single()[1..links.Single().IndexOf('>', StringComparison.Ordinal)] : null;
+        }
+
+        using var check = factory.Services.CreateScope();
+        var all = await check.ServiceProvider.GetRequiredService<AppDbContext>().Set<SampleItem>().OrderBy(sampleItem => sampleItem.Id).Select(sampleItem => sampleItem.Id).ToListAsync();
+        Assert.True(all.Count >= 120);
+        Assert.Equal(all, seen);
+        Assert.Equal(HttpStatusCode.BadRequest, (await client.GetAsync("/sample-items?limit=501")).StatusCode);
+    }
+
+    // Each endpoint's SQL commands at most: a page costs one query however many rows it holds.
+    [Fact]
+    public async Task Each_endpoint_keeps_to_its_query_budget()
+    {
+        using (var scope = factory.Services.CreateScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+            db.AddRange(Enumerable.Range(1, 60).Select(i => new SampleItem { Name = $"Counted {i}" }));
+            await db.SaveChangesAsync();
+        }
+
+        Assert.Equal(60, (await factory.WithinAsync("GET /sample-items", 1, () => client.GetFromJsonAsync<SampleItem[]>("/sample-items?limit=60")))!.Length);
+        var created = await factory.WithinAsync("POST /sample-items", 1, () => client.PostAsJsonAsync("/sample-items", new { name = "Budget" }));
+        var id = (await created.Content.ReadFromJsonAsync<SampleItem>())!.Id;
+        await factory.WithinAsync("GET /sample-items/{id}", 1, () => client.GetAsync($"/sample-items/{id}"));
+        await factory.WithinAsync("PUT /sample-items/{id}", 2, () => client.PutAsJsonAsync($"/sample-items/{id}", new { name = "Budget 2" })); // find, update
+        await factory.WithinAsync("DELETE /sample-items/{id}", 2, () => client.DeleteAsync($"/sample-items/{id}")); // find, delete
     }
 
     [Theory]

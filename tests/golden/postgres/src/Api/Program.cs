@@ -11,9 +11,9 @@ try
 
     var app = builder.Build();
     var role = app.Configuration.GetAppRole();
-    if (role is AppRole.Migrate)
+    if (role.RunsOnce())
     {
-        return await app.RunMigrationsAsync(); // no server, no scheduler: migrate, then exit
+        return await app.RunOnceAsync(role); // no server, no scheduler: migrate (or back up, restore), then exit
     }
 
     app.MapServiceDefaults();

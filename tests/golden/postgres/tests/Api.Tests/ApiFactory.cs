@@ -1,3 +1,4 @@
+using my_project.Api.Infrastructure;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 
@@ -17,6 +18,7 @@ public sealed partial class ApiFactory : WebApplicationFactory<Program>
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
+        builder.UseSetting(ServiceDefaults.DotEnvKey, "false"); // the developer's .env is for their runs of the service
         UseOwnDatabase(builder);
     }
 

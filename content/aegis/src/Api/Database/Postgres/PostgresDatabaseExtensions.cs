@@ -1,3 +1,4 @@
+using AegisApp.Api.Infrastructure;
 using Npgsql;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
@@ -19,4 +20,8 @@ public static class PostgresDatabaseExtensions
             .WithMetrics(metrics => metrics.AddNpgsqlInstrumentation());
         return builder.AddDatabase(new DatabaseProvider(PostgresUrl.ToConnectionString(builder.Configuration[DatabaseUrl.Key])));
     }
+
+    /// <summary>Runs this process as <c>APP_ROLE=migrate</c>, the one role on PostgreSQL that does one thing and exits.</summary>
+    public static Task<int> RunOnceAsync(this IHost host, AppRole role) =>
+        role is AppRole.Migrate ? host.RunMigrationsAsync() : throw new ArgumentOutOfRangeException(nameof(role), role, "Not a role that runs once.");
 }

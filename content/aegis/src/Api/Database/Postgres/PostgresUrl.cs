@@ -15,19 +15,14 @@ public static class PostgresUrl
     private const string Examples = $"e.g. {Default} or postgresql://user:password@db.example.com:5432/app?sslmode=require";
 
     /// <summary>
-    /// The Npgsql connection string for <paramref name="url"/>; unset means <see cref="Default"/>. User and password
+    /// The Npgsql connection string for <paramref name="url"/>; unset or empty means <see cref="Default"/>. User and password
     /// may be percent-encoded; query options are Npgsql's connection string keywords or libpq's names for them
     /// (<c>sslmode</c>, <c>application_name</c>, …).
     /// </summary>
     /// <exception cref="StartupException">The URL is malformed or not a PostgreSQL URL; the message says how to fix it.</exception>
     public static string ToConnectionString(string? url)
     {
-        url ??= Default;
-        if (string.IsNullOrWhiteSpace(url))
-        {
-            throw Invalid(url, "it is empty");
-        }
-
+        url = string.IsNullOrWhiteSpace(url) ? Default : url;
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || !url.Contains("://", StringComparison.Ordinal))
         {
             throw Invalid(url, "it is not a URL of the form postgresql://user:password@host:5432/database");

@@ -87,7 +87,7 @@ public sealed class DatabaseProvider(SqliteDatabase database) : IDisposable
         catch (IOException e) when (e is not FileNotFoundException and not DirectoryNotFoundException)
         {
             throw new StartupException(
-                $"{database.File} is being restored (make restore holds {database.LockFile}); start the service when it has finished.", e);
+                $"{database.File} is being restored (a restore holds {database.LockFile}); start the service when it has finished.", e);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -34,7 +34,7 @@ public sealed record SqliteDatabase(string File)
     {
         var file = FileOf(url, projectRoot);
         var folder = Path.GetDirectoryName(file)!;
-        url ??= DefaultUrl;
+        url = string.IsNullOrWhiteSpace(url) ? DefaultUrl : url;
         if (Directory.Exists(file))
         {
             throw Invalid(url, $"'{file}' is a folder, not a file");
@@ -65,16 +65,15 @@ public sealed record SqliteDatabase(string File)
         return new SqliteDatabase(file);
     }
 
-    /// <summary>The full path of the SQLite file that <paramref name="url"/> names; unset means <see cref="DefaultUrl"/>.</summary>
+    /// <summary>The full path of the SQLite file that <paramref name="url"/> names; unset or empty means <see cref="DefaultUrl"/>.</summary>
     /// <exception cref="StartupException">The URL is malformed or not a SQLite URL; the message says how to fix it.</exception>
     public static string FileOf(string? url, string projectRoot)
     {
-        url ??= DefaultUrl;
+        url = string.IsNullOrWhiteSpace(url) ? DefaultUrl : url;
         var schemeEnd = url.IndexOf("://", StringComparison.Ordinal);
         var scheme = schemeEnd > 0 ? url[..schemeEnd] : "";
         var path = schemeEnd > 0 ? url[(schemeEnd + 3)..] : ""; // "/" + the path: three slashes for a relative one, four for absolute
-        var problem = string.IsNullOrWhiteSpace(url) ? "it is empty"
-            : schemeEnd <= 0 ? "it is not a URL of the form scheme:///path"
+        var problem = schemeEnd <= 0 ? "it is not a URL of the form scheme:///path"
             : !scheme.Equals("sqlite", StringComparison.OrdinalIgnoreCase) ? $"the scheme '{scheme}' is not supported; this project's database is SQLite"
             : path is "" or "/" || path.EndsWith('/') ? "it names no database file"
             : !path.StartsWith('/') ? "it needs three slashes before a relative path and four before an absolute one"

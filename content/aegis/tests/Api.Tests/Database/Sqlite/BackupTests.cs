@@ -94,6 +94,93 @@ public sealed class BackupTests(ApiFactory factory, ITestOutputHelper output) : 
     }
 
     [Fact]
+    public async Task A_backup_taken_by_hand_is_never_pruned()
+    {
+        using var database = await ScratchDatabase.CreateAsync();
+        var restore = new SqliteRestore(new SqliteDatabase(database.File), database.Job);
+
+        var byHand = await restore.BackUpByHandAsync(CancellationToken.None);
+        for (var i = 0; i < BackupOptions.DefaultKeep + 2; i++)
+        {
+            await database.Job.BackUpAsync();
+            await Task.Delay(5); // distinct millisecond timestamps
+        }
+
+        Assert.Matches(@"^app-\d{8}T\d{9}Z-manual\.db$", Path.GetFileName(byHand));
+        Assert.True(File.Exists(byHand), "the scheduled job's pruning deleted a backup taken by hand");
+        Assert.Equal(BackupOptions.DefaultKeep + 1, Directory.GetFiles(database.Backups, "*.db").Length);
+    }
+
+    [Fact]
+    public async Task A_restore_keeps_the_database_as_it_was_and_then_holds_the_rows_of_the_backup()
+    {
+        using var database = await ScratchDatabase.CreateAsync();
+        var restore = new SqliteRestore(new SqliteDatabase(database.File), database.Job);
+        await InsertAsync(database.File, "in the backup");
+        var backup = await database.Job.BackUpAsync();
+        await InsertAsync(database.File, "after the backup");
+
+        var said = await restore.RestoreAsync(backup, CancellationToken.None);
+
+        Assert.Equal(["in the backup"], await NamesAsync(database.File));
+        var before = Assert.Single(Directory.GetFiles(database.Backups, "*-before-restore.db"));
+        Assert.Equal(["in the backup", "after the backup"], await NamesAsync(before));
+        Assert.Equal($"Restored {database.File} from {backup}; the database as it was is {before}.", said);
+    }
+
+    [Fact]
+    public async Task A_restore_is_refused_while_the_service_runs_or_for_a_file_that_is_no_finished_intact_backup()
+    {
+        using var database = await ScratchDatabase.CreateAsync();
+        var sqlite = new SqliteDatabase(database.File);
+        var restore = new SqliteRestore(sqlite, database.Job);
+        await InsertAsync(database.File, "kept");
+        var backup = await database.Job.BackUpAsync();
+        var notSqlite = Path.Combine(database.Backups, "notes.db");
+        await File.WriteAllTextAsync(notSqlite, "not a database, though its name ends in .db");
+
+        async Task<string> RefusalAsync(string? file) =>
+            (await Assert.ThrowsAsync<StartupException>(() => restore.RestoreAsync(file, CancellationToken.None))).Message;
+
+        Assert.Contains("RESTORE_FILE names no backup", await RefusalAsync(""));
+        Assert.Contains("there is no such file", await RefusalAsync(backup + ".missing"));
+        File.Copy(backup, backup + ".partial"); // as a copy still being written is named
+        Assert.Contains("it is not a finished backup", await RefusalAsync(backup + ".partial"));
+        Assert.Contains("it fails PRAGMA integrity_check", await RefusalAsync(notSqlite));
+        using (new FileStream(sqlite.LockFile, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite)) // as a running service holds it
+        {
+            Assert.Contains("the service is running", await RefusalAsync(backup));
+        }
+
+        Assert.Equal(["kept"], await NamesAsync(database.File));
+        Assert.Empty(Directory.GetFiles(database.Backups, "*-before-restore.db"));
+    }
+
+    private static async Task InsertAsync(string file, string name)
+    {
+        await using var connection = await OpenAsync(file);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "INSERT INTO shield (name) VALUES ($name);";
+        command.Parameters.AddWithValue("$name", name);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private static async Task<List<string>> NamesAsync(string file)
+    {
+        await using var connection = await OpenAsync(file);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT name FROM shield ORDER BY id;";
+        await using var reader = await command.ExecuteReaderAsync();
+        var names = new List<string>();
+        while (await reader.ReadAsync())
+        {
+            names.Add(reader.GetString(0));
+        }
+
+        return names;
+    }
+
+    [Fact]
     public async Task A_backup_waits_for_a_database_another_connection_has_locked()
     {
         using var database = await ScratchDatabase.CreateAsync();

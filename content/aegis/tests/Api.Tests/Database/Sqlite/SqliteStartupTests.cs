@@ -67,7 +67,7 @@ public sealed class SqliteStartupTests
     public async Task A_database_being_restored_is_not_opened()
     {
         using var folder = new TemporaryFolder();
-        // What `flock -x` in `make restore` does: an exclusive lock on the lock file.
+        // What a restore (APP_ROLE=restore, make restore) holds: an exclusive lock on the lock file.
         await using var restoring = new FileStream(folder.DatabaseFile + ".lock", FileMode.Create, FileAccess.ReadWrite, FileShare.None);
 
         var error = await Assert.ThrowsAsync<StartupException>(() => StartAsync(folder.DatabaseFile));

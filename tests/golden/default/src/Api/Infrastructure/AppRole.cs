@@ -17,11 +17,10 @@ public static class AppRoles
 
     private static readonly string Roles = string.Join(", ", Enum.GetNames<AppRole>()).ToLowerInvariant();
 
-    public static AppRole GetAppRole(this IConfiguration configuration) => configuration[Key]?.Trim().ToLowerInvariant() switch
+    public static AppRole GetAppRole(this IConfiguration configuration) => configuration[Key]?.Trim() switch
     {
-        null or "" or "all" => AppRole.All,
-        "api" => AppRole.Api,
-        "scheduler" => AppRole.Scheduler,
+        null or "" => AppRole.All,
+        var name when char.IsAsciiLetter(name[0]) && Enum.TryParse<AppRole>(name, ignoreCase: true, out var role) => role,
         _ => throw new StartupException(
             $"{Key} '{configuration[Key]}' is not a role. Set it to one of {Roles}; unset means all (the API and the scheduler in one process)."),
     };
@@ -29,4 +28,7 @@ public static class AppRoles
     public static bool ServesApi(this AppRole role) => role is AppRole.All or AppRole.Api;
 
     public static bool RunsScheduler(this AppRole role) => role is AppRole.All or AppRole.Scheduler;
+
+    /// <summary>Whether the role does one thing without the server or the scheduler, then exits (migrate, …).</summary>
+    public static bool RunsOnce(this AppRole role) => role is not (AppRole.All or AppRole.Api or AppRole.Scheduler);
 }

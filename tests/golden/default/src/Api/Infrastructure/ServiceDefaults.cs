@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -17,11 +19,18 @@ namespace my_project.Api.Infrastructure;
 public static class ServiceDefaults
 {
     public const string PortKey = "PORT";
+    public const string ListenAddressKey = "LISTEN_ADDRESS";
+    public const string DotEnvKey = "DOTENV";
     public const int DefaultPort = 8000;
 
     public static WebApplicationBuilder AddServiceDefaults(this WebApplicationBuilder builder)
     {
-        AddDotEnvFile(builder.Configuration, Path.Combine(ProjectRoot.Path, ".env"));
+        // .env configures this machine's runs of the service; the tests turn it off (DOTENV=false) and set up their own.
+        if (builder.Configuration.GetValue<bool?>(DotEnvKey) is not false)
+        {
+            AddDotEnvFile(builder.Configuration, Path.Combine(ProjectRoot.Path, ".env"));
+        }
+
         ListenOnPort(builder);
         builder.AddTelemetry();
         // JSON APIs need no large bodies; a bigger one is refused with 413 before it is read.
@@ -82,15 +91,19 @@ public static class ServiceDefaults
         sources.Insert(environmentVariables < 0 ? sources.Count : environmentVariables, new MemoryConfigurationSource { InitialData = values });
     }
 
-    // ASPNETCORE_URLS or --urls win; otherwise http://localhost:$PORT.
+    // http://$LISTEN_ADDRESS:$PORT (localhost:8000 unless set; the image sets LISTEN_ADDRESS=0.0.0.0, and platforms such
+    // as Cloud Run set PORT). ASP.NET Core's own settings win, in their documented order: Kestrel:Endpoints, then
+    // ASPNETCORE_URLS or --urls, then ASPNETCORE_HTTP_PORTS and ASPNETCORE_HTTPS_PORTS.
     private static void ListenOnPort(WebApplicationBuilder builder)
     {
-        if (!string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
+        var configuration = builder.Configuration;
+        if (configuration.GetSection("Kestrel:Endpoints").GetChildren().Any()
+            || new[] { WebHostDefaults.ServerUrlsKey, WebHostDefaults.HttpPortsKey, WebHostDefaults.HttpsPortsKey }.Any(key => !string.IsNullOrEmpty(configuration[key])))
         {
             return;
         }
 
-        var value = builder.Configuration[PortKey];
+        var value = configuration[PortKey];
         var port = DefaultPort;
         if (!string.IsNullOrEmpty(value) && (!int.TryParse(value, out port) || port is < 1 or > 65535))
         {
@@ -98,7 +111,13 @@ public static class ServiceDefaults
                 $"{PortKey} '{value}' is not a port number. Set it to a number from 1 to 65535, e.g. {PortKey}={DefaultPort}, or leave it unset for {DefaultPort}.");
         }
 
-        builder.WebHost.UseUrls($"http://localhost:{port}");
+        var address = configuration[ListenAddressKey] is { Length: > 0 } text ? text : "localhost";
+        var host = address == "localhost" ? address
+            : IPAddress.TryParse(address, out var ip) ? (ip.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{ip}]" : ip.ToString())
+            : throw new StartupException(
+                $"{ListenAddressKey} '{address}' is not an IP address. Set it to 0.0.0.0 to listen on every interface (as the container image does), " +
+                $"to an address of this machine, or leave it unset for localhost.");
+        builder.WebHost.UseUrls($"http://{host}:{port}");
     }
 
     // Each check's status. Its description and exception can name files, hosts and internals, so they are shown in

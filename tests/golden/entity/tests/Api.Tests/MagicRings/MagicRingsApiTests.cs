@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using my_project.Api.Database;
 using my_project.Api.MagicRings;
+using my_project.Api.Tests.Database;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -38,15 +39,59 @@ public sealed class MagicRingsApiTests(ApiFactory factory) : IClassFixture<ApiFa
     }
 
     [Fact]
-    public async Task List_returns_every_magic_ring_in_id_order()
+    public async Task List_returns_magic_rings_in_id_order_from_the_one_after_after()
     {
-        await client.PostAsJsonAsync("/magic-rings", new { name = "One" });
+        var one = await (await client.PostAsJsonAsync("/magic-rings", new { name = "One" })).Content.ReadFromJsonAsync<MagicRing>();
         await client.PostAsJsonAsync("/magic-rings", new { name = "Two" });
 
-        var magicRings = await client.GetFromJsonAsync<MagicRing[]>("/magic-rings");
+        var magicRings = await client.GetFromJsonAsync<MagicRing[]>($"/magic-rings?after={one!.Id - 1}&limit=2");
 
-        Assert.Equal(magicRings!.Select(magicRing => magicRing.Id).Order(), magicRings!.Select(magicRing => magicRing.Id));
-        Assert.Contains(magicRings!, magicRing => magicRing.Name == "Two");
+        Assert.Equal(["One", "Two"], magicRings!.Select(magicRing => magicRing.Name));
+    }
+
+    [Fact]
+    public async Task Paging_through_120_magic_rings_yields_each_once_in_id_order()
+    {
+        using (var scope = factory.Services.CreateScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+            db.AddRange(Enumerable.Range(1, 120).Select(i => new MagicRing { Name = $"Paged {i}" }));
+            await db.SaveChangesAsync();
+        }
+
+        var seen = new List<int>();
+        var next = "/magic-rings?limit=50";
+        for (var pages = 0; next is not null && pages < 100; pages++)
+        {
+            var response = await client.GetAsync(next);
+            seen.AddRange((await response.Content.ReadFromJsonAsync<MagicRing[]>())!.Select(magicRing => magicRing.Id));
+            next = response.Headers.TryGetValues("Link", out var links) ? links.Single()[1..links.Single().IndexOf('>', StringComparison.Ordinal)] : null;
+        }
+
+        using var check = factory.Services.CreateScope();
+        var all = await check.ServiceProvider.GetRequiredService<AppDbContext>().Set<MagicRing>().OrderBy(magicRing => magicRing.Id).Select(magicRing => magicRing.Id).ToListAsync();
+        Assert.True(all.Count >= 120);
+        Assert.Equal(all, seen);
+        Assert.Equal(HttpStatusCode.BadRequest, (await client.GetAsync("/magic-rings?limit=501")).StatusCode);
+    }
+
+    // Each endpoint's SQL commands at most: a page costs one query however many rows it holds.
+    [Fact]
+    public async Task Each_endpoint_keeps_to_its_query_budget()
+    {
+        using (var scope = factory.Services.CreateScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+            db.AddRange(Enumerable.Range(1, 60).Select(i => new MagicRing { Name = $"Counted {i}" }));
+            await db.SaveChangesAsync();
+        }
+
+        Assert.Equal(60, (await factory.WithinAsync("GET /magic-rings", 1, () => client.GetFromJsonAsync<MagicRing[]>("/magic-rings?limit=60")))!.Length);
+        var created = await factory.WithinAsync("POST /magic-rings", 1, () => client.PostAsJsonAsync("/magic-rings", new { name = "Budget" }));
+        var id = (await created.Content.ReadFromJsonAsync<MagicRing>())!.Id;
+        await factory.WithinAsync("GET /magic-rings/{id}", 1, () => client.GetAsync($"/magic-rings/{id}"));
+        await factory.WithinAsync("PUT /magic-rings/{id}", 2, () => client.PutAsJsonAsync($"/magic-rings/{id}", new { name = "Budget 2" })); // find, update
+        await factory.WithinAsync("DELETE /magic-rings/{id}", 2, () => client.DeleteAsync($"/magic-rings/{id}")); // find, delete
     }
 
     [Theory]

@@ -61,6 +61,17 @@ public static class ApiDocument
                 };
             }
 
+            if (operation.Parameters?.Any(parameter => parameter.Name == "after") is true
+                && operation.Responses?.GetValueOrDefault("200") is OpenApiResponse page)
+            {
+                page.Headers ??= new Dictionary<string, IOpenApiHeader>();
+                page.Headers["Link"] = new OpenApiHeader
+                {
+                    Description = "The next page, as `<URL>; rel=\"next\"` (RFC 8288); absent on the last page.",
+                    Schema = new OpenApiSchema { Type = JsonSchemaType.String },
+                };
+            }
+
             return Task.CompletedTask;
         });
         options.AddSchemaTransformer((schema, context, _) =>

@@ -21,17 +21,26 @@ public sealed class ShieldsApi : IEndpoints
     public static void Map(IEndpointRouteBuilder app)
     {
         var shields = app.MapGroup("/shields").WithTag("Shields", "The example resource: replace it with your own.");
-        shields.MapGet("/", ListShields).WithSummary("List every shield, in id order");
-        shields.MapGet("/{id:int}", GetShield).WithSummary("Get a shield");
+        shields.MapGet("/", ListShields).WithSummary("List shields, a page at a time, in id order").ProducesValidationProblem()
+            .WithDescription("Returns up to `limit` shields whose ids follow `after`, and writes nothing. The `Link` header gives the next page while there is one. A `limit` or `after` out of range is a 400 problem naming it.");
+        shields.MapGet("/{id:int}", GetShield).WithSummary("Get a shield")
+            .WithDescription("Returns the shield with this id, and writes nothing. 404 problem if there is none.");
 
         var writes = shields.MapGroup("").WithUnitOfWork();
-        writes.MapPost("/", CreateShield).WithSummary("Create a shield");
-        writes.MapPut("/{id:int}", UpdateShield).WithSummary("Replace a shield");
-        writes.MapDelete("/{id:int}", DeleteShield).WithSummary("Delete a shield");
+        writes.MapPost("/", CreateShield).WithSummary("Create a shield")
+            .WithDescription("Adds a shield and returns it, with its id and, in `Location`, its URL. An invalid body is a 400 problem naming each field; 503 while the database cannot take writes. Nothing is written unless it answers 201.");
+        writes.MapPut("/{id:int}", UpdateShield).WithSummary("Replace a shield")
+            .WithDescription("Replaces the name and defense rating of the shield with this id and returns it. 404 if there is none, 400 for an invalid body, 409 if another request changed or deleted it first, 503 while the database cannot take writes; nothing is written then.");
+        writes.MapDelete("/{id:int}", DeleteShield).WithSummary("Delete a shield")
+            .WithDescription("Deletes the shield with this id. 404 if there is none, 409 if another request deleted it first, 503 while the database cannot take writes; nothing is deleted then.");
     }
 
-    public static async Task<Ok<Shield[]>> ListShields(AppDbContext db, CancellationToken cancellationToken) =>
-        TypedResults.Ok(await db.Set<Shield>().AsNoTracking().OrderBy(s => s.Id).ToArrayAsync(cancellationToken));
+    public static async Task<Ok<Shield[]>> ListShields([AsParameters] Page page, AppDbContext db, HttpContext http, CancellationToken cancellationToken)
+    {
+        var shields = await db.Set<Shield>().AsNoTracking().Where(s => s.Id > page.After).OrderBy(s => s.Id).Take(page.Limit + 1)
+            .ToListAsync(cancellationToken);
+        return TypedResults.Ok(page.Of(shields, s => s.Id, http));
+    }
 
     public static async Task<Results<Ok<Shield>, NotFound>> GetShield(int id, AppDbContext db, CancellationToken cancellationToken) =>
         await FindShield(db, id, cancellationToken) is { } shield ? TypedResults.Ok(shield) : TypedResults.NotFound();

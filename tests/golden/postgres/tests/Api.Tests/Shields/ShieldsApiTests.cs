@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using my_project.Api.Database;
 using my_project.Api.Shields;
+using my_project.Api.Tests.Database;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -59,15 +60,89 @@ public sealed class ShieldsApiTests(ApiFactory factory) : IClassFixture<ApiFacto
     }
 
     [PostgresFact]
-    public async Task List_returns_every_shield_in_id_order()
+    public async Task List_returns_shields_in_id_order_from_the_one_after_after()
     {
-        await client.PostAsJsonAsync("/shields", new { name = "First" });
+        var first = await (await client.PostAsJsonAsync("/shields", new { name = "First" })).Content.ReadFromJsonAsync<Shield>();
         await client.PostAsJsonAsync("/shields", new { name = "Second" });
 
-        var shields = await client.GetFromJsonAsync<Shield[]>("/shields");
+        var shields = await client.GetFromJsonAsync<Shield[]>($"/shields?after={first!.Id - 1}&limit=2");
 
-        Assert.Equal(shields!.OrderBy(s => s.Id).Select(s => s.Id), shields!.Select(s => s.Id));
-        Assert.Contains(shields!, s => s.Name == "Second");
+        Assert.Equal(["First", "Second"], shields!.Select(s => s.Name));
+        Assert.Equal(first.Id + 1, shields![1].Id);
+    }
+
+    [PostgresFact]
+    public async Task Paging_through_120_shields_yields_each_once_in_id_order_with_a_link_to_each_next_page()
+    {
+        using (var scope = factory.Services.CreateScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+            db.AddRange(Enumerable.Range(1, 120).Select(i => new Shield { Name = $"Paged {i}" }));
+            await db.SaveChangesAsync();
+        }
+
+        var seen = new List<int>();
+        var next = "/shields?limit=50";
+        for (var pages = 0; next is not null; pages++)
+        {
+            Assert.True(pages < 100, "the pages never ended");
+            var response = await client.GetAsync(next);
+            var page = await response.Content.ReadFromJsonAsync<Shield[]>();
+            Assert.InRange(page!.Length, 1, 50);
+            seen.AddRange(page.Select(s => s.Id));
+            next = response.Headers.TryGetValues("Link", out var links) ? NextOf(links.Single()) : null;
+        }
+
+        List<int> all;
+        using (var scope = factory.Services.CreateScope())
+        {
+            all = await scope.ServiceProvider.GetRequiredService<AppDbContext>().Set<Shield>().OrderBy(s => s.Id).Select(s => s.Id).ToListAsync();
+        }
+
+        Assert.True(all.Count >= 120);
+        Assert.Equal(all, seen); // each once, in id order, none left out
+        Assert.Equal(50, (await client.GetFromJsonAsync<Shield[]>("/shields"))!.Length); // the default limit
+    }
+
+    // Each endpoint's SQL commands at most: a page costs one query however many rows it holds.
+    [PostgresFact]
+    public async Task Each_endpoint_keeps_to_its_query_budget()
+    {
+        using (var scope = factory.Services.CreateScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+            db.AddRange(Enumerable.Range(1, 60).Select(i => new Shield { Name = $"Counted {i}" }));
+            await db.SaveChangesAsync();
+        }
+
+        var page = await factory.WithinAsync("GET /shields", 1, () => client.GetFromJsonAsync<Shield[]>("/shields?limit=60"));
+        Assert.Equal(60, page!.Length);
+        var created = await factory.WithinAsync("POST /shields", 1, () => client.PostAsJsonAsync("/shields", new { name = "Budget" }));
+        var id = (await created.Content.ReadFromJsonAsync<Shield>())!.Id;
+        await factory.WithinAsync("GET /shields/{id}", 1, () => client.GetAsync($"/shields/{id}"));
+        await factory.WithinAsync("PUT /shields/{id}", 2, () => client.PutAsJsonAsync($"/shields/{id}", new { name = "Budget 2" })); // find, update
+        await factory.WithinAsync("DELETE /shields/{id}", 2, () => client.DeleteAsync($"/shields/{id}")); // find, delete
+    }
+
+    [PostgresTheory]
+    [InlineData("limit=0", "limit")]
+    [InlineData("limit=501", "limit")]
+    [InlineData("after=-1", "after")]
+    public async Task A_page_out_of_range_is_a_400_problem_naming_the_parameter(string query, string parameter)
+    {
+        var response = await client.GetAsync($"/shields?{query}");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.True(problem.RootElement.GetProperty("errors").TryGetProperty(parameter, out _), problem.RootElement.ToString());
+    }
+
+    // <http://host/shields?limit=50&after=50>; rel="next" → /shields?limit=50&after=50
+    private static string NextOf(string link)
+    {
+        Assert.EndsWith(">; rel=\"next\"", link);
+        return link[1..link.IndexOf('>', StringComparison.Ordinal)];
     }
 
     [PostgresTheory]

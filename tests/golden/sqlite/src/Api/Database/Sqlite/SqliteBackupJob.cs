@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using my_project.Api.Scheduling;
 using Cronos;
 using Microsoft.Data.Sqlite;
@@ -8,7 +9,8 @@ namespace my_project.Api.Database;
 
 /// <summary>
 /// Copies the live database to <c>data/backups/app-&lt;UTC time&gt;.db</c> with <c>VACUUM INTO</c>, then keeps the
-/// newest <c>BACKUP_KEEP</c> copies. <c>make restore file=…</c> puts one back.
+/// newest <c>BACKUP_KEEP</c> of these scheduled copies. A copy taken by hand (<c>make backup</c>,
+/// <c>app-&lt;UTC time&gt;-manual.db</c>) stays until you delete it. <c>make restore file=…</c> puts one back.
 /// </summary>
 /// <remarks>
 /// <c>VACUUM INTO</c> writes a consistent snapshot from one read transaction while writers carry on (the backup API
@@ -19,6 +21,7 @@ namespace my_project.Api.Database;
 public sealed class SqliteBackupJob(SqliteDatabase database, BackupOptions options, TimeProvider time, DatabaseTelemetry telemetry) : IScheduledJob
 {
     private const string Unfinished = ".partial";
+    private const string TimeFormat = "yyyyMMdd'T'HHmmssfff'Z'";
 
     /// <summary>Seconds a backup waits for a database another connection holds locked (the service's busy_timeout).</summary>
     private const int LockedAttempts = 30;
@@ -31,15 +34,28 @@ public sealed class SqliteBackupJob(SqliteDatabase database, BackupOptions optio
 
     private string Stem => Path.GetFileNameWithoutExtension(database.File);
 
-    /// <summary>Takes one backup now and prunes old ones; returns its path. Measured in <c>aegis.database.backup.*</c>.</summary>
+    /// <summary>Takes one scheduled backup now and prunes old ones; returns its path. Measured in <c>aegis.database.backup.*</c>.</summary>
     /// <exception cref="OperationCanceledException">Cancelled; no file was left behind.</exception>
     public async Task<string> BackUpAsync(CancellationToken cancellationToken = default)
+    {
+        var backup = await CopyMeasuredAsync("", cancellationToken);
+        Prune();
+        return backup;
+    }
+
+    /// <summary>
+    /// Takes a copy named <c>app-&lt;UTC time&gt;-&lt;<paramref name="kind"/>&gt;.db</c> that no pruning deletes (a backup
+    /// by hand, or the database as it was before a restore); returns its path.
+    /// </summary>
+    public Task<string> KeepCopyAsync(string kind, CancellationToken cancellationToken = default) => CopyMeasuredAsync("-" + kind, cancellationToken);
+
+    private async Task<string> CopyMeasuredAsync(string suffix, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         string backup;
         try
         {
-            backup = await CopyAsync(cancellationToken);
+            backup = await CopyAsync(suffix, cancellationToken);
         }
         catch (Exception) when (!cancellationToken.IsCancellationRequested)
         {
@@ -48,15 +64,14 @@ public sealed class SqliteBackupJob(SqliteDatabase database, BackupOptions optio
         }
 
         telemetry.BackupSucceeded(Stopwatch.GetElapsedTime(started), time.GetUtcNow());
-        Prune();
         return backup;
     }
 
-    private async Task<string> CopyAsync(CancellationToken cancellationToken)
+    private async Task<string> CopyAsync(string suffix, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(database.BackupFolder);
         DeleteAbandonedCopies();
-        var target = Path.Combine(database.BackupFolder, $"{Stem}-{time.GetUtcNow():yyyyMMdd'T'HHmmssfff'Z'}.db");
+        var target = Path.Combine(database.BackupFolder, $"{Stem}-{time.GetUtcNow().ToString(TimeFormat, CultureInfo.InvariantCulture)}{suffix}.db");
         var partial = target + Unfinished;
 
         // Held open while it is written, so another instance's clean-up can tell it from an abandoned copy.
@@ -108,9 +123,12 @@ public sealed class SqliteBackupJob(SqliteDatabase database, BackupOptions optio
         }
     }
 
+    // Scheduled copies only: app-<UTC time>.db, and nothing with a suffix.
     private void Prune()
     {
-        foreach (var old in Directory.GetFiles(database.BackupFolder, $"{Stem}-*.db").OrderDescending(StringComparer.Ordinal).Skip(options.Keep))
+        var scheduled = Directory.GetFiles(database.BackupFolder, $"{Stem}-*.db")
+            .Where(file => DateTime.TryParseExact(Path.GetFileNameWithoutExtension(file)[(Stem.Length + 1)..], TimeFormat, CultureInfo.InvariantCulture, DateTimeStyles.None, out _));
+        foreach (var old in scheduled.OrderDescending(StringComparer.Ordinal).Skip(options.Keep))
         {
             File.Delete(old);
         }

@@ -19,6 +19,30 @@ public static class SqliteDatabaseExtensions
         builder.Services.AddSingleton(BackupOptions.FromConfiguration(builder.Configuration));
         builder.Services.AddSingleton<SqliteBackupJob>();
         builder.Services.AddSingleton<IScheduledJob>(services => services.GetRequiredService<SqliteBackupJob>());
+        builder.Services.AddSingleton<SqliteRestore>();
         return builder.AddDatabase(new DatabaseProvider(database));
+    }
+
+    /// <summary>
+    /// Runs this process as <c>APP_ROLE=migrate</c>, <c>backup</c> (prints the copy's path) or <c>restore</c>, without
+    /// the server or the scheduler, then stops the host; returns the exit code, 0.
+    /// </summary>
+    /// <exception cref="StartupException">It could not be done: why, in one line; nothing was changed.</exception>
+    public static async Task<int> RunOnceAsync(this IHost host, AppRole role)
+    {
+        if (role is AppRole.Migrate)
+        {
+            return await host.RunMigrationsAsync();
+        }
+
+        using (host)
+        {
+            var configuration = host.Services.GetRequiredService<IConfiguration>();
+            Console.WriteLine(role is AppRole.Backup
+                ? await host.Services.GetRequiredService<SqliteRestore>().BackUpByHandAsync(CancellationToken.None)
+                : await host.Services.GetRequiredService<SqliteRestore>().RestoreAsync(configuration[SqliteRestore.FileKey], CancellationToken.None));
+        }
+
+        return 0;
     }
 }
