@@ -76,7 +76,6 @@ public sealed class PostgresServiceTests(TemplatePack pack)
         var project = await pack.BuiltAsync(Postgres);
         (string Url, string Problem)[] badUrls =
         [
-            ("", "it is empty"),
             ("sqlite:///data/app.db", "the scheme 'sqlite' is not supported"),
             ("postgresql://aegis:hunter2@localhost", "a host and a database name"),
             ("postgresql://aegis:hunter2@localhost/app?sslmode=sometimes", "'sslmode' is not a connection option"),

@@ -56,7 +56,7 @@ public sealed class ReliabilityTests(TemplatePack pack, ITestOutputHelper output
         Assert.NotEmpty(acknowledged);
         Assert.Equal("ok", await SqliteAsync(database, "PRAGMA integrity_check;"));
         await using var restarted = await StartAsync(project, environment);
-        var stored = (await restarted.Http.GetFromJsonAsync<JsonElement[]>("/shields"))!.Select(s => s.GetProperty("id").GetInt32()).ToHashSet();
+        var stored = (await SqliteAsync(database, "SELECT group_concat(id) FROM shield;")).Split(',').Select(int.Parse).ToHashSet(); // all, not a page
         Assert.Subset(stored, acknowledged.ToHashSet());
         Assert.Equal(HttpStatusCode.Created, (await restarted.Http.PostAsJsonAsync("/shields", new { name = "after the crash" })).StatusCode);
     }

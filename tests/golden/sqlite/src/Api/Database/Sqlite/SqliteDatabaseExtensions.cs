@@ -37,10 +37,10 @@ public static class SqliteDatabaseExtensions
 
         using (host)
         {
-            var configuration = host.Services.GetRequiredService<IConfiguration>();
+            var restore = host.Services.GetRequiredService<SqliteRestore>();
             Console.WriteLine(role is AppRole.Backup
-                ? await host.Services.GetRequiredService<SqliteRestore>().BackUpByHandAsync(CancellationToken.None)
-                : await host.Services.GetRequiredService<SqliteRestore>().RestoreAsync(configuration[SqliteRestore.FileKey], CancellationToken.None));
+                ? await restore.BackUpByHandAsync(CancellationToken.None)
+                : await restore.RestoreAsync(host.Services.GetRequiredService<IConfiguration>()[SqliteRestore.FileKey], CancellationToken.None));
         }
 
         return 0;
