@@ -14,6 +14,8 @@ public sealed class GeneratedProjectTests(TemplatePack pack)
         { [], 3 },
         { ["--database"], 80 },
         { ["--db-provider", "postgres"], 70 },
+        { ["--aspire"], 4 },
+        { ["--database", "--aspire"], 84 },
     };
 
     [Theory]

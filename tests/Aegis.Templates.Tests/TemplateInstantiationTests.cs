@@ -14,6 +14,8 @@ public sealed class TemplateInstantiationTests(TemplatePack pack)
         { "sqlite", ["--database", "--db-provider", "sqlite"] },
         { "postgres", ["--db-provider", "postgres"] },
         { "postgres", ["--database", "--db-provider", "postgres"] },
+        { "sqlite-aspire", ["--database", "--aspire"] },
+        { "postgres-aspire", ["--db-provider", "postgres", "--aspire"] },
     };
 
     [Fact]

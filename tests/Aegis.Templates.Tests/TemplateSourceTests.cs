@@ -13,8 +13,8 @@ namespace Aegis.Templates.Tests;
 public sealed partial class TemplateSourceTests(TemplatePack pack)
 {
     private const int MostDirectiveLines = 75;
-    private static readonly string[] Conditions = ["UseDatabase", "UseSqlite", "UsePostgres"];
-    private static readonly string[] Variants = ["default", "sqlite", "postgres"];
+    private static readonly string[] Conditions = ["UseDatabase", "UseSqlite", "UsePostgres", "Aspire"];
+    private static readonly string[] Variants = ["default", "sqlite", "postgres", "sqlite-aspire", "postgres-aspire"];
 
     [Fact]
     public async Task Source_builds_with_warnings_as_errors_and_passes_its_own_tests_as_the_sqlite_variant()

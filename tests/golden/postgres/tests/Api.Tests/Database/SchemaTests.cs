@@ -1,3 +1,4 @@
+using System.Text.Json;
 using my_project.Api.Database;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -15,5 +16,13 @@ public sealed class SchemaTests(ApiFactory factory) : IClassFixture<ApiFactory>
         Assert.False(db.Database.HasPendingModelChanges(),
             "The model has changes no migration covers: run `make migration name=<Change>` and commit the result.");
         Assert.Empty(await db.Database.GetPendingMigrationsAsync());
+    }
+
+    [PostgresFact]
+    public async Task Health_lists_the_database_check_as_healthy()
+    {
+        using var body = JsonDocument.Parse(await factory.CreateClient().GetStringAsync("/health"));
+
+        Assert.Equal("Healthy", body.RootElement.GetProperty("checks").GetProperty("database").GetProperty("status").GetString());
     }
 }

@@ -1,0 +1,107 @@
+using my_project.Api.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Storage;
+using Npgsql;
+
+namespace my_project.Api.Database;
+
+/// <summary>
+/// What the shared database code asks of PostgreSQL: EF Core on Npgsql, the database created at start-up if the server
+/// has none of that name, and the server's errors told apart. In the namespace of Database/, not of its folder, so that
+/// the shared code names it the same way on every provider.
+/// </summary>
+public sealed class DatabaseProvider(string connectionString)
+{
+    // Any number that nothing else on the server takes advisory locks with.
+    private const long MigrationsLockKey = 0x_1A2B_3C4D_5E6F_7081;
+
+    /// <summary>The database as log lines and errors name it.</summary>
+    public string DisplayName { get; } = new NpgsqlConnectionStringBuilder(connectionString).Database ?? "";
+
+    /// <summary>How an operator gets back a database this build can use.</summary>
+    public string RestoreAdvice => "restore a backup taken before it";
+
+    public void Configure(DbContextOptionsBuilder options) => options.UseNpgsql(connectionString);
+
+    /// <summary>Whether the database exists, creating it if <paramref name="create"/>; first, so that a first start logs no failed connections.</summary>
+    public async Task<bool> PrepareAsync(AppDbContext db, bool create, CancellationToken cancellationToken)
+    {
+        var creator = db.GetService<IRelationalDatabaseCreator>();
+        try
+        {
+            if (await creator.ExistsAsync(cancellationToken))
+            {
+                return true;
+            }
+        }
+        // No server there, a wrong password, TLS refused, … (EF Core wraps the errors it deems transient).
+        catch (Exception e) when (e is NpgsqlException || e.InnerException is NpgsqlException)
+        {
+            throw new StartupException(
+                $"The PostgreSQL server that {DatabaseUrl.Key} names cannot be used: {(e.InnerException ?? e).Message} " +
+                $"Start it (docker compose up -d postgres), or set {DatabaseUrl.Key} to a server that runs.", e);
+        }
+
+        if (!create)
+        {
+            return false;
+        }
+
+        try
+        {
+            await creator.CreateAsync(cancellationToken);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.DuplicateDatabase)
+        {
+            // Another instance created it between our check and our CREATE DATABASE: use theirs.
+        }
+
+        return true;
+    }
+
+    // EF Core locks out other instances for one migration's transaction at a time, so an instance that read the
+    // history before another applied a later migration would apply it again. A session lock held across all of them
+    // makes the others wait, then find nothing left to do.
+    public async Task MigrateAsync(AppDbContext db, CancellationToken cancellationToken)
+    {
+        await db.Database.OpenConnectionAsync(cancellationToken); // one session for the lock and the migrations
+        try
+        {
+            await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_lock({MigrationsLockKey})", cancellationToken);
+            await db.Database.MigrateAsync(cancellationToken);
+        }
+        finally
+        {
+            // Pooled connections keep their session, so the lock is released explicitly (a crash ends the session).
+            await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_unlock({MigrationsLockKey})", CancellationToken.None);
+            await db.Database.CloseConnectionAsync();
+        }
+    }
+
+    // Npgsql logs a failed query when asked for the migrations of a database that has no history table yet.
+    public async Task<IReadOnlyCollection<string>> GetAppliedMigrationsAsync(AppDbContext db, CancellationToken cancellationToken) =>
+        await db.Database.SqlQueryRaw<bool>("""SELECT to_regclass('"__EFMigrationsHistory"') IS NOT NULL AS "Value" """).SingleAsync(cancellationToken)
+            ? [.. await db.Database.GetAppliedMigrationsAsync(cancellationToken)]
+            : [];
+
+    /// <summary>A sentence for operators and clients if <paramref name="exception"/> means the server cannot take writes.</summary>
+    public string? DescribeStorageFault(Exception exception) => (exception as PostgresException)?.SqlState switch
+    {
+        PostgresErrorCodes.DiskFull => "The database server's disk is full: free space on it, and writes resume by themselves.",
+        PostgresErrorCodes.ReadOnlySqlTransaction => "The database server is read-only (a standby, or default_transaction_read_only is on).",
+        PostgresErrorCodes.IoError => "The database server cannot write to its disk (an I/O error).",
+        _ => null,
+    };
+
+    /// <summary>PostgreSQL's name for the error if <paramref name="exception"/> failed because a lock was not granted.</summary>
+    public string? LockErrorOf(Exception exception) => (exception as PostgresException)?.SqlState switch
+    {
+        PostgresErrorCodes.LockNotAvailable => "lock_not_available", // lock_timeout expired, or NOWAIT found a lock
+        PostgresErrorCodes.DeadlockDetected => "deadlock_detected",
+        _ => null,
+    };
+
+    /// <summary>The server orders concurrent writers itself, so they do not queue in this process.</summary>
+    public bool QueuesWriters => false;
+}

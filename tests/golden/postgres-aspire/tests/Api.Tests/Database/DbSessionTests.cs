@@ -1,0 +1,423 @@
+using my_project.Api.Database;
+using my_project.Api.Shields;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace my_project.Api.Tests.Database;
+
+public sealed class DbSessionTests(ApiFactory factory) : IClassFixture<ApiFactory>
+{
+    private readonly DbSession session = factory.Services.GetRequiredService<DbSession>();
+
+    [PostgresFact]
+    public async Task Leaving_the_scope_normally_commits()
+    {
+        var name = Unique();
+
+        await session.RunAsync(db => db.Set<Shield>().Add(new Shield { Name = name, DefenseRating = 95 }));
+
+        Assert.Equal(95, (await FindAsync(name))?.DefenseRating);
+    }
+
+    [PostgresFact]
+    public async Task Throwing_rolls_back_and_propagates_the_same_exception()
+    {
+        var (name, other) = (Unique(), Unique());
+        var thrown = new InvalidOperationException("boom");
+
+        var caught = await Assert.ThrowsAsync<InvalidOperationException>(() => session.RunAsync(async db =>
+        {
+            db.Set<Shield>().AddRange(new Shield { Name = name }, new Shield { Name = other });
+            await db.SaveChangesAsync(); // even saved changes are undone: the session is one transaction
+            throw thrown;
+        }));
+
+        Assert.Same(thrown, caught);
+        Assert.Null(await FindAsync(name));
+        Assert.Null(await FindAsync(other));
+    }
+
+    [PostgresFact]
+    public async Task A_failed_save_the_callback_catches_writes_nothing_of_itself_and_the_rest_commits()
+    {
+        var (saved, afterwards) = (Unique(), Unique());
+
+        await session.RunAsync(async db =>
+        {
+            db.Set<Shield>().Add(new Shield { Name = saved });
+            await db.SaveChangesAsync();
+            var failing = db.Set<Shield>().Add(new Shield { Name = null! }); // NOT NULL: this save fails
+            await Assert.ThrowsAsync<DbUpdateException>(() => db.SaveChangesAsync());
+            failing.State = EntityState.Detached; // as EF Core's docs say: deal with the entity, or it is saved again
+            db.Set<Shield>().Add(new Shield { Name = afterwards });
+        });
+
+        Assert.NotNull(await FindAsync(saved));
+        Assert.NotNull(await FindAsync(afterwards));
+    }
+
+    [PostgresFact]
+    public async Task Sql_writes_roll_back_with_the_session()
+    {
+        var name = Unique();
+        await session.RunAsync(db => db.Set<Shield>().Add(new Shield { Name = name, DefenseRating = 7 }));
+
+        await Assert.ThrowsAsync<TimeoutException>(() => session.RunAsync(async db =>
+        {
+            await db.Set<Shield>().Where(s => s.Name == name).ExecuteUpdateAsync(s => s.SetProperty(shield => shield.DefenseRating, 8));
+            await db.Database.ExecuteSqlAsync($"DELETE FROM shield WHERE name = {name}");
+            throw new TimeoutException();
+        }));
+
+        Assert.Equal(7, (await FindAsync(name))?.DefenseRating);
+    }
+
+    [PostgresFact]
+    public void Synchronous_code_commits_and_rolls_back()
+    {
+        var kept = Unique();
+        var dropped = Unique();
+
+        session.Run(db => db.Set<Shield>().Add(new Shield { Name = kept }));
+        Assert.Throws<FormatException>(() => session.Run(db =>
+        {
+            db.Set<Shield>().Add(new Shield { Name = dropped });
+            db.SaveChanges();
+            throw new FormatException();
+        }));
+
+        Assert.NotNull(Find(kept));
+        Assert.Null(Find(dropped));
+    }
+
+    [PostgresFact]
+    public async Task Async_work_with_awaits_inside_the_scope_commits_and_returns_its_result()
+    {
+        var name = Unique();
+
+        var id = await session.RunAsync(async db =>
+        {
+            await Task.Yield();
+            var shield = new Shield { Name = name };
+            db.Set<Shield>().Add(shield);
+            await db.SaveChangesAsync();
+            await Task.Delay(1);
+            return shield.Id;
+        });
+
+        Assert.Equal(id, (await FindAsync(name))?.Id);
+    }
+
+    [PostgresFact]
+    public async Task A_session_opened_inside_a_catch_block_commits_normally()
+    {
+        var name = Unique();
+
+        try
+        {
+            throw new TimeoutException();
+        }
+        catch (TimeoutException)
+        {
+            await session.RunAsync(db => db.Set<Shield>().Add(new Shield { Name = name }));
+            session.Run(db => db.Set<Shield>().Single(s => s.Name == name).DefenseRating = 42);
+        }
+
+        Assert.Equal(42, (await FindAsync(name))?.DefenseRating);
+    }
+
+    [PostgresFact]
+    public async Task Edits_to_loaded_entities_are_saved_with_the_added_ones()
+    {
+        var (edited, added) = (Unique(), Unique());
+        await session.RunAsync(db => db.Set<Shield>().Add(new Shield { Name = edited, DefenseRating = 1 }));
+
+        await session.RunAsync(async db =>
+        {
+            (await db.Set<Shield>().SingleAsync(s => s.Name == edited)).DefenseRating = 2;
+            db.Set<Shield>().Add(new Shield { Name = added });
+        });
+
+        Assert.Equal(2, (await FindAsync(edited))?.DefenseRating);
+        Assert.NotNull(await FindAsync(added));
+    }
+
+    [PostgresFact]
+    public async Task Sessions_one_after_another_are_independent()
+    {
+        var first = Unique();
+        var second = Unique();
+
+        await session.RunAsync(db => db.Set<Shield>().Add(new Shield { Name = first }));
+        await Assert.ThrowsAsync<ArithmeticException>(() => session.RunAsync(db =>
+        {
+            db.Set<Shield>().Add(new Shield { Name = second });
+            throw new ArithmeticException();
+        }));
+
+        Assert.NotNull(await FindAsync(first));
+        Assert.Null(await FindAsync(second));
+    }
+
+    [PostgresFact]
+    public async Task A_nested_session_joins_the_outer_one_and_commits_with_it()
+    {
+        var outer = Unique();
+        var inner = Unique();
+
+        await session.RunAsync(async db =>
+        {
+            db.Set<Shield>().Add(new Shield { Name = outer });
+            await session.RunAsync(nested =>
+            {
+                Assert.Same(db, nested);
+                nested.Set<Shield>().Add(new Shield { Name = inner });
+            });
+            Assert.Null(await FindAsync(inner)); // not committed until the outer session ends
+        });
+
+        Assert.NotNull(await FindAsync(outer));
+        Assert.NotNull(await FindAsync(inner));
+    }
+
+    [PostgresFact]
+    public async Task A_failed_nested_session_rolls_back_the_whole_unit_even_when_caught()
+    {
+        var outer = Unique();
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => session.RunAsync(async db =>
+        {
+            db.Set<Shield>().Add(new Shield { Name = outer });
+            try
+            {
+                await session.RunAsync(async _ => { await Task.Yield(); throw new ArgumentException("inner"); });
+            }
+            catch (ArgumentException)
+            {
+                // swallowed on purpose
+            }
+        }));
+
+        Assert.Contains("nested", error.Message);
+        Assert.Null(await FindAsync(outer));
+    }
+
+    [PostgresFact]
+    public async Task Without_a_session_each_save_commits_on_its_own_and_unsaved_changes_are_discarded()
+    {
+        var (saved, unsaved) = (Unique(), Unique());
+
+        await using (var db = await factory.Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContextAsync())
+        {
+            db.Set<Shield>().Add(new Shield { Name = saved });
+            await db.SaveChangesAsync();
+            db.Set<Shield>().Add(new Shield { Name = unsaved });
+        }
+
+        Assert.NotNull(await FindAsync(saved));
+        Assert.Null(await FindAsync(unsaved));
+    }
+
+    [PostgresFact]
+    public async Task Concurrent_sessions_each_commit_their_own_rows()
+    {
+        var prefix = Unique();
+
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(i =>
+            Task.Run(() => session.RunAsync(db => db.Set<Shield>().Add(new Shield { Name = $"{prefix}-{i}" })))));
+
+        await using var scope = factory.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+        Assert.Equal(8, await db.Set<Shield>().CountAsync(s => s.Name.StartsWith(prefix)));
+    }
+
+    [PostgresFact]
+    public async Task EF_Cores_concurrency_retry_succeeds_inside_a_session()
+    {
+        var id = await session.RunAsync(async db =>
+        {
+            var shield = db.Set<Shield>().Add(new Shield { Name = Unique(), DefenseRating = 1 }).Entity;
+            await db.SaveChangesAsync();
+            return shield.Id;
+        });
+
+        await session.RunAsync(async (db, cancellationToken) =>
+        {
+            var shield = await db.Set<Shield>().SingleAsync(s => s.Id == id, cancellationToken);
+            await ChangeBehindTheTrackerAsync(db, id, defenseRating: 50);
+            shield.DefenseRating += 10;
+            shield.Version = Guid.NewGuid();
+            await SaveAddingToTheStoredRatingAsync(db, added: 10, cancellationToken);
+        });
+
+        Assert.Equal(60, (await FindAsync(id))?.DefenseRating);
+    }
+
+    [PostgresFact]
+    public async Task Parallel_sessions_in_one_unit_fail_at_once_with_a_message_saying_so_and_write_nothing()
+    {
+        var (first, second) = (Unique(), Unique());
+        var firstIsRunning = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => session.RunAsync(async db =>
+        {
+            db.Set<Shield>().Add(new Shield { Name = first });
+            var running = Task.Run(() => session.RunAsync(async (joined, cancellationToken) =>
+            {
+                joined.Set<Shield>().Add(new Shield { Name = first + "-joined" });
+                await joined.SaveChangesAsync(cancellationToken);
+                firstIsRunning.SetResult();
+                await Task.Delay(TimeSpan.FromMilliseconds(200), cancellationToken);
+            }));
+            var parallel = Task.Run(async () =>
+            {
+                await firstIsRunning.Task;
+                await session.RunAsync(joined => joined.Set<Shield>().Add(new Shield { Name = second }));
+            });
+            await Task.WhenAll(running, parallel).WaitAsync(TimeSpan.FromSeconds(30));
+        }));
+
+        Assert.StartsWith("A session was started while another session of its unit of work was running", error.Message);
+        Assert.Null(await FindAsync(first));
+        Assert.Null(await FindAsync(first + "-joined"));
+        Assert.Null(await FindAsync(second));
+    }
+
+    [PostgresFact]
+    public async Task A_session_started_after_its_unit_ended_is_a_unit_of_its_own()
+    {
+        var name = Unique();
+        var unitEnded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Task? late = null;
+
+        await session.RunAsync(_ =>
+        {
+            // Started inside the unit, so it inherits the unit as its ambient one, but it runs after the unit ended.
+            late = Task.Run(async () =>
+            {
+                await unitEnded.Task;
+                await session.RunAsync(db => db.Set<Shield>().Add(new Shield { Name = name }));
+            });
+        });
+        unitEnded.SetResult();
+        await late!.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.NotNull(await FindAsync(name));
+    }
+
+    [PostgresFact]
+    public async Task A_unit_whose_session_is_still_running_when_it_ends_writes_nothing_and_says_why()
+    {
+        var name = Unique();
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Task? forgotten = null;
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => session.RunAsync(async db =>
+        {
+            db.Set<Shield>().Add(new Shield { Name = name });
+            forgotten = Task.Run(() => session.RunAsync(async _ => { started.SetResult(); await release.Task; })); // never awaited
+            await started.Task;
+        }));
+        release.SetResult();
+        await forgotten!.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.StartsWith("A session of this unit of work was still running when the unit ended", error.Message);
+        Assert.Null(await FindAsync(name));
+    }
+
+    [PostgresFact]
+    public async Task A_nested_session_gets_its_own_token_and_its_cancellation_rolls_the_unit_back()
+    {
+        var name = Unique();
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => session.RunAsync(async (db, cancellationToken) =>
+        {
+            Assert.False(cancellationToken.IsCancellationRequested);
+            db.Set<Shield>().Add(new Shield { Name = name });
+            await session.RunAsync(async (joined, joinedToken) =>
+            {
+                Assert.Equal(cancelled.Token, joinedToken);
+                await joined.SaveChangesAsync(joinedToken);
+            }, cancelled.Token);
+        }));
+
+        Assert.Null(await FindAsync(name));
+    }
+
+    [PostgresFact]
+    public async Task A_second_context_saving_inside_a_unit_fails_at_once_saying_what_to_do()
+    {
+        var (inUnit, inOther) = (Unique(), Unique());
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => session.RunAsync(async (db, cancellationToken) =>
+        {
+            db.Set<Shield>().Add(new Shield { Name = inUnit });
+            await using var other = await factory.Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContextAsync(cancellationToken);
+            other.Set<Shield>().Add(new Shield { Name = inOther });
+            await other.SaveChangesAsync(cancellationToken);
+        }));
+
+        Assert.StartsWith("A second context saved during a unit of work", error.Message);
+        Assert.Contains("Save through the unit's context", error.Message);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"It took {clock.Elapsed}: it waited for the database's lock."); // busy_timeout is 30 s
+        Assert.Null(await FindAsync(inUnit));
+        Assert.Null(await FindAsync(inOther));
+    }
+
+    /// <summary>Another writer changes the row after this unit read it, as a concurrent request would.</summary>
+    /// <remarks>Through the unit's own connection: on SQLite the unit holds the only write lock.</remarks>
+    internal static Task ChangeBehindTheTrackerAsync(AppDbContext db, int id, int defenseRating) =>
+        db.Set<Shield>().Where(s => s.Id == id).ExecuteUpdateAsync(update => update
+            .SetProperty(s => s.DefenseRating, defenseRating)
+            .SetProperty(s => s.Version, Guid.NewGuid()));
+
+    /// <summary>
+    /// EF Core's documented concurrency pattern (learn.microsoft.com/ef/core/saving/concurrency): catch the conflict,
+    /// read the stored values, decide (here: add to the stored rating), refresh the original values and save again.
+    /// </summary>
+    internal static async Task SaveAddingToTheStoredRatingAsync(AppDbContext db, int added, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await db.SaveChangesAsync(cancellationToken);
+                return;
+            }
+            catch (DbUpdateConcurrencyException conflict) when (attempt < 3)
+            {
+                foreach (var entry in conflict.Entries)
+                {
+                    var stored = await entry.GetDatabaseValuesAsync(cancellationToken)
+                        ?? throw new InvalidOperationException("The row was deleted.", conflict);
+                    entry.CurrentValues[nameof(Shield.DefenseRating)] = stored.GetValue<int>(nameof(Shield.DefenseRating)) + added;
+                    entry.OriginalValues.SetValues(stored);
+                }
+            }
+        }
+    }
+
+    private static string Unique() => Guid.NewGuid().ToString("N");
+
+    private async Task<Shield?> FindAsync(string name)
+    {
+        await using var db = await factory.Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContextAsync();
+        return await db.Set<Shield>().AsNoTracking().SingleOrDefaultAsync(s => s.Name == name);
+    }
+
+    private async Task<Shield?> FindAsync(int id)
+    {
+        await using var db = await factory.Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContextAsync();
+        return await db.Set<Shield>().AsNoTracking().SingleOrDefaultAsync(s => s.Id == id);
+    }
+
+    private Shield? Find(string name)
+    {
+        using var db = factory.Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContext();
+        return db.Set<Shield>().AsNoTracking().SingleOrDefault(s => s.Name == name);
+    }
+}

@@ -1,0 +1,34 @@
+using my_project.Api.Infrastructure;
+using Cronos;
+
+namespace my_project.Api.Database;
+
+/// <summary>When the database is backed up (<c>BACKUP_SCHEDULE</c>, cron, UTC) and how many copies are kept (<c>BACKUP_KEEP</c>).</summary>
+public sealed record BackupOptions(CronExpression Schedule, int Keep)
+{
+    public const string ScheduleKey = "BACKUP_SCHEDULE";
+    public const string KeepKey = "BACKUP_KEEP";
+    public const string DefaultSchedule = "0 3 * * *";
+    public const int DefaultKeep = 7;
+
+    /// <exception cref="StartupException">A value is not a cron expression or a positive whole number.</exception>
+    public static BackupOptions FromConfiguration(IConfiguration configuration)
+    {
+        var schedule = configuration[ScheduleKey] is { Length: > 0 } text ? text : DefaultSchedule;
+        if (!CronExpression.TryParse(schedule, out var cron))
+        {
+            throw new StartupException(
+                $"{ScheduleKey} '{schedule}' is not a cron expression. Use five fields in UTC, e.g. {ScheduleKey}={DefaultSchedule} (daily at 03:00).");
+        }
+
+        var keepText = configuration[KeepKey];
+        var keep = DefaultKeep;
+        if (!string.IsNullOrEmpty(keepText) && (!int.TryParse(keepText, out keep) || keep < 1))
+        {
+            throw new StartupException(
+                $"{KeepKey} '{keepText}' is not a number of backups to keep. Set it to a whole number of at least 1, e.g. {KeepKey}={DefaultKeep}.");
+        }
+
+        return new BackupOptions(cron, keep);
+    }
+}

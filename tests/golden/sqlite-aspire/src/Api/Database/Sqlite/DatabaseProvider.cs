@@ -1,0 +1,126 @@
+using System.Data.Common;
+using System.Runtime.CompilerServices;
+using my_project.Api.Infrastructure;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using SQLitePCL;
+
+namespace my_project.Api.Database;
+
+/// <summary>
+/// What the shared database code asks of SQLite: EF Core on <see cref="SqliteDatabase"/>'s file, marked in use and put
+/// in WAL mode at start-up, and SQLite's errors told apart. In the namespace of Database/, not of its folder, so that the
+/// shared code names it the same way on every provider.
+/// </summary>
+public sealed class DatabaseProvider(SqliteDatabase database) : IDisposable
+{
+    private FileStream? inUse;
+
+    /// <summary>The database as log lines and errors name it.</summary>
+    public string DisplayName => database.File;
+
+    /// <summary>How an operator gets back a database this build can use.</summary>
+    public string RestoreAdvice => "restore a backup taken before it (make restore)";
+
+    /// <summary>
+    /// SQLite takes one writer at a time, so writers queue in this process rather than sleep in SQLite's busy handler on
+    /// thread-pool threads, which under load starves every other request. Other processes wait in busy_timeout.
+    /// </summary>
+    public bool QueuesWriters => true;
+
+    public void Configure(DbContextOptionsBuilder options) =>
+        options.UseSqlite(database.ConnectionString).AddInterceptors(new ConnectionSettings());
+
+    /// <summary>
+    /// Marks the file in use (<c>make restore</c> refuses while the service runs) and puts it in WAL mode, so readers never
+    /// wait for the writer; returns whether it exists. A missing file is created only if <paramref name="create"/>.
+    /// </summary>
+    public async Task<bool> PrepareAsync(AppDbContext db, bool create, CancellationToken cancellationToken)
+    {
+        if (!create && !File.Exists(database.File))
+        {
+            return false;
+        }
+
+        inUse ??= HoldInUseLock();
+        await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode = WAL;", cancellationToken);
+        return true;
+    }
+
+    // EF Core's migration lock on SQLite is held for the whole run.
+    public Task MigrateAsync(AppDbContext db, CancellationToken cancellationToken) => db.Database.MigrateAsync(cancellationToken);
+
+    public async Task<IReadOnlyCollection<string>> GetAppliedMigrationsAsync(AppDbContext db, CancellationToken cancellationToken) =>
+        [.. await db.Database.GetAppliedMigrationsAsync(cancellationToken)];
+
+    /// <summary>A sentence for operators and clients if <paramref name="exception"/> means the disk cannot take writes.</summary>
+    public string? DescribeStorageFault(Exception exception) => (exception as SqliteException)?.SqliteErrorCode switch
+    {
+        raw.SQLITE_FULL => "The database's disk is full: free space on it, and writes resume by themselves.",
+        raw.SQLITE_READONLY => "The database cannot be written: its file or folder is read-only.",
+        raw.SQLITE_IOERR => "The database's disk cannot be written (an I/O error).",
+        _ => null,
+    };
+
+    /// <summary>SQLite's name for the error if <paramref name="exception"/> failed because the database was locked.</summary>
+    public string? LockErrorOf(Exception exception) => (exception as SqliteException)?.SqliteErrorCode switch
+    {
+        raw.SQLITE_BUSY => "busy", // another connection (another process, or the sqlite3 shell) held the write lock
+        raw.SQLITE_LOCKED => "locked", // a conflict inside one connection, e.g. a table dropped while it is read
+        _ => null,
+    };
+
+    public void Dispose()
+    {
+        inUse?.Dispose();
+        inUse = null;
+    }
+
+    // A shared lock: any number of instances may hold it at once; `make restore` needs it exclusively.
+    private FileStream HoldInUseLock()
+    {
+        try
+        {
+            return new FileStream(database.LockFile, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite);
+        }
+        catch (IOException e) when (e is not FileNotFoundException and not DirectoryNotFoundException)
+        {
+            throw new StartupException(
+                $"{database.File} is being restored (a restore holds {database.LockFile}); start the service when it has finished.", e);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new StartupException($"{database.File} cannot be used: its lock file cannot be created ({e.Message}).", e);
+        }
+    }
+
+    /// <summary>
+    /// SQLite settings that belong to a connection, applied once per native connection (which Microsoft.Data.Sqlite
+    /// pools and reopens for many requests) rather than on every open. <c>synchronous = NORMAL</c>: under WAL a commit
+    /// survives a crash of the service, and only the last ones can be lost on power failure, for one fsync per checkpoint
+    /// instead of per commit. <c>busy_timeout</c>: wait up to 30 s for another process's lock. <c>foreign_keys</c>:
+    /// SQLite enforces them only when asked, connection by connection.
+    /// </summary>
+    private sealed class ConnectionSettings : DbConnectionInterceptor
+    {
+        private static readonly ConditionalWeakTable<sqlite3, object> Configured = new(); // an entry goes with its connection
+
+        public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
+        {
+            if (Configured.TryAdd(((SqliteConnection)connection).Handle!, new object()))
+            {
+                using var command = connection.CreateCommand();
+                command.CommandText = "PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 30000; PRAGMA foreign_keys = ON;";
+                command.ExecuteNonQuery();
+            }
+        }
+
+        // Microsoft.Data.Sqlite runs its asynchronous calls synchronously too.
+        public override Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
+        {
+            ConnectionOpened(connection, eventData);
+            return Task.CompletedTask;
+        }
+    }
+}

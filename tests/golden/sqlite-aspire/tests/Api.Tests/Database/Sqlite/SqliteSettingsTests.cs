@@ -1,0 +1,74 @@
+using System.Data.Common;
+using my_project.Api.Database;
+using my_project.Api.Shields;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace my_project.Api.Tests.Database;
+
+/// <summary>The SQLite settings the service relies on, read back from the database rather than assumed.</summary>
+public sealed class SqliteSettingsTests(ApiFactory factory) : IClassFixture<ApiFactory>
+{
+    [Theory]
+    [InlineData("journal_mode", "wal")]
+    [InlineData("synchronous", "1")] // NORMAL
+    [InlineData("foreign_keys", "1")]
+    [InlineData("busy_timeout", "30000")]
+    public async Task Connections_the_service_opens_have_the_setting(string pragma, string expected)
+    {
+        await using var db = await factory.Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContextAsync();
+        await db.Database.OpenConnectionAsync();
+
+        Assert.Equal(expected, Convert.ToString(await ScalarAsync(db.Database.GetDbConnection(), $"PRAGMA {pragma};")));
+    }
+
+    [Fact]
+    public async Task A_session_takes_the_write_lock_when_it_begins_and_holds_it_to_its_end()
+    {
+        var session = factory.Services.GetRequiredService<DbSession>();
+        // A connection that gives up after 1 s when the database is locked (0 would mean: retry for ever).
+        await using var other = new SqliteConnection($"Data Source={factory.DatabaseFile};Default Timeout=1");
+        await other.OpenAsync();
+        var name = Guid.NewGuid().ToString("N");
+
+        await session.RunAsync(async db =>
+        {
+            // BEGIN IMMEDIATE when the session begins: no other writer can change what it reads, and it cannot fail half-way.
+            await AssertBusyAsync(other);
+
+            db.Add(new Shield { Name = name });
+            await db.SaveChangesAsync();
+
+            await AssertBusyAsync(other);
+            Assert.Equal(0L, await ScalarAsync(other, $"SELECT count(*) FROM shield WHERE name = '{name}';")); // readers still read
+        });
+    }
+
+    [Fact]
+    public async Task Reads_outside_a_session_do_not_wait_for_the_sessions_write_lock()
+    {
+        var session = factory.Services.GetRequiredService<DbSession>();
+
+        await session.RunAsync(async db =>
+        {
+            db.Add(new Shield { Name = Guid.NewGuid().ToString("N") });
+            await db.SaveChangesAsync();
+            await using var reader = await factory.Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContextAsync();
+            Assert.True(await reader.Set<Shield>().CountAsync().WaitAsync(TimeSpan.FromSeconds(30)) >= 0);
+        });
+    }
+
+    private static async Task AssertBusyAsync(DbConnection other)
+    {
+        var busy = await Assert.ThrowsAsync<SqliteException>(() => ScalarAsync(other, "BEGIN IMMEDIATE;"));
+        Assert.Equal(5, busy.SqliteErrorCode); // SQLITE_BUSY
+    }
+
+    private static async Task<object?> ScalarAsync(DbConnection connection, string sql)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return await command.ExecuteScalarAsync();
+    }
+}
