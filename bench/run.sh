@@ -106,10 +106,13 @@ publish "$work/empty-web/empty-web.csproj" empty
 publish "$bench/SessionBench/SessionBench.csproj" session -p:AegisApiProject="$work/bench-app/src/Api/Api.csproj"
 echo "built in $work/publish: ours, baseline and bare (each -jit and -r2r), empty, session"
 
+# A port below the kernel's ephemeral range: a port in it can be held by a client socket (wrk's, curl's) that nothing
+# listens on, so the check below passes and the server's bind then fails.
 free_port() {
-  local candidate
+  local candidate low=32768
+  [ -r /proc/sys/net/ipv4/ip_local_port_range ] && read -r low _ </proc/sys/net/ipv4/ip_local_port_range
   for _ in $(seq 100); do
-    candidate=$((20000 + RANDOM % 40000))
+    candidate=$((10000 + RANDOM % (low - 10000)))
     (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null || { echo "$candidate"; return; }
   done
   fail "no free loopback port found"
