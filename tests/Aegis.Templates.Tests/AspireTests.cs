@@ -34,13 +34,19 @@ public sealed class AspireTests(TemplatePack pack, ITestOutputHelper output)
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         Assert.True(File.Exists(Path.Combine(data, "app.db")), "The api did not use the DATABASE_URL that make aspire had.");
 
-        var spans = await EventuallyAsync(dashboard, "/api/telemetry/spans?resource=api", json => json.Contains("POST /shields"));
-        var resources = await EventuallyAsync(dashboard, "/api/telemetry/resources", json => JsonDocument.Parse(json).RootElement
-            .EnumerateArray().Any(resource => resource.GetProperty("name").GetString() == "api" && resource.GetProperty("hasMetrics").GetBoolean()));
+        // The dashboard shows telemetry a moment after the service exports it.
+        var spans = await PollAsync(() => dashboard.GetStringAsync("/api/telemetry/spans?resource=api"), json => json.Contains("POST /shields"),
+            TelemetryWait, "The dashboard showed no POST /shields span");
+        var resources = await PollAsync(() => dashboard.GetStringAsync("/api/telemetry/resources"), json => JsonDocument.Parse(json).RootElement
+            .EnumerateArray().Any(resource => resource.GetProperty("name").GetString() == "api" && resource.GetProperty("hasMetrics").GetBoolean()),
+            TelemetryWait, "The dashboard showed no metrics from api");
         output.WriteLine($"{aspire.Output}\nresources: {resources}\nspans: {spans[..Math.Min(spans.Length, 600)]}");
 
         await aspire.StopAsync(); // SIGTERM to make and what it started, as Ctrl+C
-        await AssertNothingLeftRunningAsync(project);
+        // The AppHost stops what it started: the service's processes, the orchestrator (dcp) and the dashboard.
+        await PollAsync(async () => string.Join('\n', (await Shell.RunAsync("ps", ["-eo", "pid,args"], "/")).StandardOutput.Split('\n')
+                .Where(line => line.Contains(project) || line.Contains("Aspire.Dashboard") || line.Contains("aspire.hosting.orchestration"))),
+            left => left.Length == 0, ShutdownWait, "Still running after make aspire stopped");
     }
 
     [Fact]
@@ -57,37 +63,20 @@ public sealed class AspireTests(TemplatePack pack, ITestOutputHelper output)
         await Shell.RunAsync("dotnet", ["build", "-warnaserror", "-nodeReuse:false"], project, timeout: TimeSpan.FromMinutes(10));
     }
 
-    // The dashboard shows telemetry a moment after the service exports it.
-    private static async Task<string> EventuallyAsync(HttpClient dashboard, string path, Func<string, bool> arrived)
+    // Calls READ every half second until ARRIVED holds for what it returns, for at most WAIT; returns that.
+    private static async Task<string> PollAsync(Func<Task<string>> read, Func<string, bool> arrived, TimeSpan wait, string failure)
     {
-        var last = "";
-        for (var deadline = DateTime.UtcNow + TelemetryWait; DateTime.UtcNow < deadline; await Task.Delay(500))
+        var last = await read();
+        for (var deadline = DateTime.UtcNow + wait; !arrived(last); last = await read())
         {
-            last = await dashboard.GetStringAsync(path);
-            if (arrived(last))
+            if (DateTime.UtcNow > deadline)
             {
-                return last;
+                throw new XunitException($"{failure} within {wait.TotalSeconds} s:\n{last}");
             }
+
+            await Task.Delay(500);
         }
 
-        throw new XunitException($"The dashboard's {path} did not show it within {TelemetryWait.TotalSeconds} s:\n{last}");
-    }
-
-    // The AppHost stops what it started: the service's processes, the orchestrator (dcp) and the dashboard.
-    private static async Task AssertNothingLeftRunningAsync(string project)
-    {
-        string[] left = [];
-        for (var deadline = DateTime.UtcNow + ShutdownWait; DateTime.UtcNow < deadline; await Task.Delay(500))
-        {
-            left = (await Shell.RunAsync("ps", ["-eo", "pid,args"], "/")).StandardOutput.Split('\n')
-                .Where(line => line.Contains(project) || line.Contains("Aspire.Dashboard") || line.Contains("aspire.hosting.orchestration"))
-                .ToArray();
-            if (left.Length == 0)
-            {
-                return;
-            }
-        }
-
-        throw new XunitException($"Still running {ShutdownWait.TotalSeconds} s after make aspire stopped:\n{string.Join('\n', left)}");
+        return last;
     }
 }
