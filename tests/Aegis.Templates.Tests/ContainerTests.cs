@@ -112,87 +112,126 @@ public sealed class ContainerTests(TemplatePack pack, Podman podman, ITestOutput
     }
 
     [PodmanFact]
-    public async Task Postgres_project_runs_postgres_api_and_scheduler_and_several_apis_write_rows_psql_reads()
+    public async Task Postgres_project_scales_the_api_behind_the_proxy_that_spreads_requests_and_loses_no_acknowledged_write_when_one_stops()
     {
         Log(podman.StandIns);
         var project = await pack.GenerateAsync("--db-provider", "postgres");
+        var port = RunningService.FreePort();
         var postgresPort = RunningService.FreePort();
-        var variables = new Dictionary<string, string?>
+        var compose = podman.ComposeIn(project, new Dictionary<string, string?>
         {
-            ["PORT"] = RunningService.FreePort().ToString(),
+            ["PORT"] = port.ToString(), // the proxy's, published on 127.0.0.1 by default
             ["POSTGRES_PORT"] = postgresPort.ToString(), // the compose file binds it to 127.0.0.1 itself
-        };
-        var compose = podman.ComposeIn(project, variables);
+            // The stand-in server is PostgreSQL 15, whose client Debian 12 (the stand-in base image) carries.
+            ["POSTGRES_MAJOR"] = "15",
+            ["PGDG_APT"] = "false",
+        });
         var database = $"postgresql://aegis:aegis@127.0.0.1:{postgresPort}/my_project"; // the compose file's defaults
-        const string api = $"{TemplatePack.ProjectName}-api", scheduler = $"{TemplatePack.ProjectName}-scheduler";
-        const string migrate = $"{TemplatePack.ProjectName}_migrate_1";
-
-        // Several api containers at once: the compose file fixes the api's container_name, which docker compose refuses
-        // to scale; the same file without that one line, and publishing on a free port per container, scales.
-        var scaledFile = Path.Combine(project, "docker-compose.scaled.yml");
-        const string published = "- \"${PUBLISH_ADDRESS:-127.0.0.1}:${PORT:-8000}:8000\"";
-        Assert.Contains(published, File.ReadAllText(Path.Combine(project, "docker-compose.yml")));
-        File.WriteAllLines(scaledFile, File.ReadAllLines(Path.Combine(project, "docker-compose.yml"))
-            .Where(line => line.Trim() != $"container_name: {api}")
-            .Select(line => line.Trim() == published ? line.Replace(published, "- \"127.0.0.1::8000\"") : line));
-        var scaled = podman.ComposeIn(project, variables, scaledFile);
+        const string prefix = TemplatePack.ProjectName;
+        string[] apis = [$"{prefix}_api_1", $"{prefix}_api_2", $"{prefix}_api_3"];
+        const string migrate = $"{prefix}_migrate_1", scheduler = $"{prefix}_scheduler_1";
 
         try
         {
             await compose.RunAsync(["build"], BuildTimeout);
             Log("build");
+            Assert.Contains("pg_dump (PostgreSQL) 15", (await podman.RunAsync(["run", "--rm", "--entrypoint", "pg_dump", $"{prefix}:latest", "--version"])).Output);
 
-            await compose.UpAsync();
-            var containers = await podman.ContainersAsync(TemplatePack.ProjectName);
-            Assert.Equal([api, scheduler, migrate, $"{TemplatePack.ProjectName}_postgres_1"], containers);
-            foreach (var container in containers.Except([migrate]))
-            {
-                Assert.Equal("running", await Inspect("container", container, "{{.State.Status}}"));
-            }
-
-            // The one-shot step migrated the database and exited 0 before api and scheduler started.
+            await compose.UpAsync("--scale", "api=3");
+            string[] containers = [.. apis, migrate, $"{prefix}_postgres_1", $"{prefix}_proxy_1", scheduler];
+            Assert.Equal(containers, await podman.ContainersAsync(prefix));
+            // The one-shot step migrated the database and exited 0 before the others started.
             Assert.Equal("exited 0", await Inspect("container", migrate, "{{.State.Status}} {{.State.ExitCode}}"));
             Assert.Contains("migrations applied now: 1", (await podman.RunAsync(["logs", migrate])).Output);
-
-            Assert.Equal("1654", await Inspect("container", api, "{{.Config.User}}"));
-            await podman.WaitHealthyAsync(api);
-            var port = int.Parse((await compose.RunAsync("port", "api", "8000")).StandardOutput.Trim().Split(':')[^1]);
-            using (var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(10) })
+            foreach (var api in apis)
             {
-                await WaitForHttpAsync(http);
-                Log("up, healthy");
-                Assert.Equal(HttpStatusCode.Created, (await http.PostAsJsonAsync("/shields", new { name = "Tower", defenseRating = 70 })).StatusCode);
+                Assert.Equal("1654", await Inspect("container", api, "{{.Config.User}}"));
+                await podman.WaitHealthyAsync(api);
             }
 
-            Assert.Equal("Tower|70", await Psql(database, "SELECT name, defense_rating FROM shield"));
-            Assert.Contains("Scheduler started", (await podman.RunAsync(["logs", scheduler])).Output);
-            Assert.DoesNotContain("Scheduler started", (await podman.RunAsync(["logs", api])).Output);
+            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(10) };
+            await WaitForHttpAsync(http);
+            Log("up: 3 apis, healthy, behind the proxy");
 
-            await scaled.UpAsync("--scale", "api=3");
-            var apis = await podman.ContainersAsync(TemplatePack.ProjectName, "api");
-            Assert.Equal(3, apis.Length);
-            for (var index = 1; index <= apis.Length; index++)
+            // Once the proxy's checks have found every instance (rounds until one is answered by all three), 300 requests.
+            var servedBy = new Dictionary<string, int>();
+            for (var round = 0; round < 30 && servedBy.Count < apis.Length; round++)
             {
-                await podman.WaitHealthyAsync(apis[index - 1]);
-                var address = (await scaled.RunAsync("port", "--index", index.ToString(), "api", "8000")).StandardOutput.Trim();
-                using var http = new HttpClient { BaseAddress = new Uri($"http://{address}"), Timeout = TimeSpan.FromSeconds(10) };
-                await WaitForHttpAsync(http);
-                Assert.Equal(HttpStatusCode.Created, (await http.PostAsJsonAsync("/shields", new { name = $"via api {index}" })).StatusCode);
+                servedBy = await ServedByAsync(http, 30);
             }
 
-            Assert.Equal("4", await Psql(database, "SELECT count(*) FROM shield"));
-            Assert.Equal("1", await Psql(database, "SELECT count(*) FROM \"__EFMigrationsHistory\""));
-            Log("scaled to 3 apis");
+            servedBy = await ServedByAsync(http, 300);
+            Log($"300 requests through the proxy: {string.Join(", ", servedBy.OrderBy(pair => pair.Key).Select(pair => $"{pair.Key} {pair.Value}"))}");
+            Assert.True(servedBy.Count >= 2, $"Only {servedBy.Count} instance answered.");
 
-            await scaled.RunAsync("down", "--volumes");
-            Assert.Empty(await podman.ContainersAsync(TemplatePack.ProjectName));
-            Assert.DoesNotContain($"{TemplatePack.ProjectName}_postgres-data", (await podman.RunAsync(["volume", "ls", "--format", "{{.Name}}"])).StandardOutput);
+            // Writers through the proxy while one instance stops: every write the service acknowledged (201) is stored.
+            var acknowledged = new System.Collections.Concurrent.ConcurrentBag<string>();
+            var refused = 0;
+            using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+            var writers = Enumerable.Range(0, 8).Select(w => Task.Run(async () =>
+            {
+                for (var i = 0; !stop.IsCancellationRequested; i++)
+                {
+                    try
+                    {
+                        using var response = await http.PostAsJsonAsync("/shields", new { name = $"w{w}-{i}" });
+                        if (response.StatusCode == HttpStatusCode.Created)
+                        {
+                            acknowledged.Add($"w{w}-{i}");
+                            continue;
+                        }
+                    }
+                    catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+                    {
+                    }
+
+                    Interlocked.Increment(ref refused);
+                }
+            })).ToArray();
+            await Task.Delay(TimeSpan.FromSeconds(2));
+            var beforeStop = acknowledged.Count;
+            await podman.RunAsync(["stop", "--time", "10", apis[1]]);
+            await Task.Delay(TimeSpan.FromSeconds(6)); // past the proxy's two failed checks
+            await stop.CancelAsync();
+            await Task.WhenAll(writers);
+            Assert.True(acknowledged.Count > beforeStop, "No write was acknowledged after the instance stopped.");
+
+            var stored = (await Psql(database, "SELECT name FROM shield")).Split('\n').ToHashSet();
+            var lost = acknowledged.Where(name => !stored.Contains(name)).ToList();
+            Log($"writes under a stopping instance: {acknowledged.Count} acknowledged ({beforeStop} before the stop), {refused} not, {lost.Count} lost");
+            Assert.Empty(lost);
+
+            // One scheduler, holding the lock; its image's pg_dump backs up the server into the backups volume.
+            Assert.Contains("This instance runs the scheduled jobs", (await podman.RunAsync(["logs", scheduler])).Output);
+            Assert.DoesNotContain("Scheduler started", (await podman.RunAsync(["logs", apis[0]])).Output);
+            var backup = await podman.RunAsync(["exec", "-e", "APP_ROLE=backup", scheduler, "dotnet", "Api.dll"]);
+            Assert.Matches(@"/app/data/backups/my_project-\d{8}T\d{9}Z-manual\.dump", backup.StandardOutput);
+            Log("a backup by hand in the scheduler's container");
+
+            await compose.RunAsync("down", "--volumes");
+            Assert.Empty(await podman.ContainersAsync(prefix));
+            Assert.DoesNotContain($"{prefix}_postgres-data", (await podman.RunAsync(["volume", "ls", "--format", "{{.Name}}"])).StandardOutput);
             Log("down");
         }
         finally
         {
-            await CleanUpAsync(scaled);
+            await CleanUpAsync(compose);
         }
+    }
+
+    /// <summary>How many of <paramref name="count"/> GET requests each instance answered, by the proxy's X-Served-By.</summary>
+    private static async Task<Dictionary<string, int>> ServedByAsync(HttpClient http, int count)
+    {
+        var servedBy = new Dictionary<string, int>();
+        for (var i = 0; i < count; i++)
+        {
+            using var response = await http.GetAsync("/shields");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var instance = Assert.Single(response.Headers.GetValues("X-Served-By"));
+            servedBy[instance] = servedBy.GetValueOrDefault(instance) + 1;
+        }
+
+        return servedBy;
     }
 
     private async Task<string> Inspect(string kind, string name, string format) =>

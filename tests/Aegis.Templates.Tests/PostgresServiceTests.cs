@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using Aegis.Templates.Tests.Infrastructure;
@@ -135,7 +136,7 @@ public sealed class PostgresServiceTests(TemplatePack pack)
         var config = await Shell.RunAsync("docker-compose", ["config"], project);
         var services = await Shell.RunAsync("docker-compose", ["config", "--services"], project);
 
-        Assert.Equal(["api", "migrate", "postgres", "scheduler"], services.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries).Order());
+        Assert.Equal(["api", "migrate", "postgres", "proxy", "scheduler"], services.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries).Order());
         Assert.Contains("APP_ROLE: api", config.StandardOutput);
         Assert.Contains("APP_ROLE: scheduler", config.StandardOutput);
         Assert.Contains("APP_ROLE: migrate", config.StandardOutput);
@@ -154,6 +155,108 @@ public sealed class PostgresServiceTests(TemplatePack pack)
         Assert.Contains("pg_isready", config.StandardOutput);
         Assert.Contains("postgres:17", config.StandardOutput);
         Assert.Contains("DATABASE_URL: postgresql://aegis:aegis@postgres:5432/my_project", config.StandardOutput);
+        // Scalable: no fixed container name, and only the proxy publishes a port.
+        Assert.DoesNotContain("container_name", config.StandardOutput);
+        Assert.DoesNotContain("published", ServiceSection(config.StandardOutput, "api"));
+        Assert.Contains("haproxy.cfg", ServiceSection(config.StandardOutput, "proxy"));
+        Assert.Contains("/app/data/backups", ServiceSection(config.StandardOutput, "scheduler"));
+    }
+
+    [Fact]
+    public async Task Two_schedulers_take_each_minutely_backup_once_and_when_the_holder_is_killed_the_other_takes_the_next()
+    {
+        var (project, server) = (await pack.BuiltAsync(Postgres), await pack.PostgresAsync());
+        var url = server.UrlOf(NewDatabaseName());
+        Assert.Equal(0, (await MigrateAsync(project, url)).ExitCode);
+        var backups = pack.NewFolder("two-schedulers");
+        var environment = new Dictionary<string, string?>
+        {
+            ["DATABASE_URL"] = url, ["ASPNETCORE_URLS"] = null, ["APP_ROLE"] = "scheduler",
+            ["BACKUP_SCHEDULE"] = "* * * * *", ["BACKUP_KEEP"] = "100", ["BACKUP_FOLDER"] = backups,
+        };
+        var dll = TemplatePack.ApiDll(project);
+        var schedulers = await Task.WhenAll(Enumerable.Range(0, 2).Select(_ => RunningService.StartAsync(project, "dotnet", [dll], environment)));
+        try
+        {
+            // Three minutes, three backups: one per minute, whichever instance took it.
+            await WaitForBackupsAsync(backups, 3, TimeSpan.FromMinutes(4));
+            var holder = Assert.Single(schedulers, scheduler => scheduler.Output.Contains("This instance runs the scheduled jobs"));
+            var other = schedulers.Single(scheduler => scheduler != holder);
+            Assert.Contains("Another instance holds the scheduler lock", other.Output);
+            Assert.DoesNotContain("Job database-backup started", other.Output);
+
+            await holder.KillAsync();
+            await WaitForBackupsAsync(backups, 4, TimeSpan.FromMinutes(3));
+            Assert.Contains("This instance runs the scheduled jobs", other.Output);
+            Assert.Contains("Job database-backup succeeded", other.Output);
+        }
+        finally
+        {
+            foreach (var scheduler in schedulers)
+            {
+                await scheduler.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task A_backup_killed_during_pg_dump_leaves_nothing_that_counts_as_a_backup_and_the_next_one_clears_it()
+    {
+        var (project, server) = (await pack.BuiltAsync(Postgres), await pack.PostgresAsync());
+        var url = server.UrlOf(NewDatabaseName());
+        Assert.Equal(0, (await MigrateAsync(project, url)).ExitCode);
+        var backups = pack.NewFolder("killed-backup");
+        var environment = new Dictionary<string, string?> { ["DATABASE_URL"] = url, ["APP_ROLE"] = "backup", ["BACKUP_FOLDER"] = backups };
+
+        // A session that holds the table locked makes pg_dump wait in the middle of its work, where it is killed.
+        var locker = Shell.RunAsync("psql", [url + "?application_name=locker", "-c", "BEGIN; LOCK TABLE shield IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(90); COMMIT;"],
+            Repo.Root, timeout: TimeSpan.FromSeconds(120), check: false);
+        await WaitUntilAsync(async () => await PsqlAsync(url, "SELECT count(*) FROM pg_locks WHERE mode = 'AccessExclusiveLock' AND relation = 'shield'::regclass") == "1", TimeSpan.FromSeconds(30), "the table lock");
+
+        var start = new ProcessStartInfo("dotnet", [TemplatePack.ApiDll(project)]) { WorkingDirectory = project, RedirectStandardOutput = true };
+        foreach (var (key, value) in environment)
+        {
+            start.Environment[key] = value;
+        }
+
+        using var backup = Process.Start(start)!;
+        await WaitUntilAsync(async () => (await Shell.RunAsync("pgrep", ["-P", backup.Id.ToString(), "pg_dump"], Repo.Root, check: false)).ExitCode == 0,
+            TimeSpan.FromSeconds(60), "pg_dump under the backup role");
+        backup.Kill(); // SIGKILL to the service alone: its pg_dump is left waiting for the lock
+        await backup.WaitForExitAsync();
+        await PsqlAsync(url, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'locker'");
+        await locker;
+        await WaitUntilAsync(async () => (await Shell.RunAsync("pgrep", ["-x", "pg_dump"], Repo.Root, check: false)).ExitCode != 0,
+            TimeSpan.FromSeconds(60), "the orphaned pg_dump to stop at its broken pipe");
+
+        var left = Directory.GetFiles(backups).Select(Path.GetFileName).ToList();
+        Assert.DoesNotContain(left, name => name!.EndsWith(".dump", StringComparison.Ordinal));
+        Assert.Single(left, name => name!.EndsWith(".dump.partial", StringComparison.Ordinal));
+
+        var next = await Shell.RunAsync("dotnet", [TemplatePack.ApiDll(project)], project, environment, timeout: TimeSpan.FromMinutes(1));
+        var kept = Assert.Single(Directory.GetFiles(backups));
+        Assert.Contains(kept, next.StandardOutput);
+        Assert.EndsWith("-manual.dump", kept);
+        Assert.Contains("TABLE DATA public shield", (await Shell.RunAsync("pg_restore", ["--list", kept], Repo.Root)).StandardOutput);
+    }
+
+    private static async Task WaitForBackupsAsync(string folder, int count, TimeSpan limit)
+    {
+        await WaitUntilAsync(() => Task.FromResult(Directory.GetFiles(folder, "*.dump").Length >= count), limit, $"{count} backups");
+        await Task.Delay(TimeSpan.FromSeconds(5)); // a second instance's run of the same minute would have begun by now
+        var perMinute = Directory.GetFiles(folder, "*.dump").GroupBy(file => Path.GetFileName(file).Split('-')[1][..13]).ToList();
+        Assert.All(perMinute, minute => Assert.Single(minute));
+        Assert.Equal(count, perMinute.Count);
+    }
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan limit, string what)
+    {
+        var deadline = DateTime.UtcNow + limit;
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"Waited {limit.TotalSeconds:0} s for {what}.");
+            await Task.Delay(TimeSpan.FromMilliseconds(200));
+        }
     }
 
     // One service's lines in `docker-compose config` output: from "  name:" to the next service at the same indentation.

@@ -10,8 +10,8 @@ public sealed class ProjectFilesTests(TemplatePack pack)
     public static TheoryData<string[], string[]> MakeTargets => new()
     {
         { [], ["help", "serve", "test", "health", "client", "docker-build", "docker-up"] },
-        { ["--database"], ["help", "serve", "test", "migrate", "migration", "resource", "db-shell", "backup", "restore", "health", "client", "docker-build", "docker-up"] },
-        { ["--db-provider", "postgres"], ["help", "serve", "test", "migrate", "migration", "resource", "db-shell", "health", "client", "docker-build", "docker-up"] },
+        { ["--database"], ["help", "serve", "test", "migrate", "migration", "resource", "backup", "restore", "db-shell", "health", "client", "docker-build", "docker-up"] },
+        { ["--db-provider", "postgres"], ["help", "serve", "test", "migrate", "migration", "resource", "backup", "restore", "db-shell", "health", "client", "docker-build", "docker-up"] },
     };
 
     [Theory]

@@ -167,7 +167,7 @@ public sealed class ReliabilityTests(TemplatePack pack, ITestOutputHelper output
         var backups = Path.Combine(Path.GetDirectoryName(database)!, "backups");
 
         var service = await StartAsync(project, environment);
-        await WaitForAsync(service, "Job sqlite-backup started.", TimeSpan.FromSeconds(90));
+        await WaitForAsync(service, "Job database-backup started.", TimeSpan.FromSeconds(90));
         await Task.Delay(TimeSpan.FromMilliseconds(100));
         await service.KillAsync();
         await service.DisposeAsync();
@@ -179,7 +179,7 @@ public sealed class ReliabilityTests(TemplatePack pack, ITestOutputHelper output
 
         await using var restarted = await StartAsync(project, environment);
         Assert.Equal(HttpStatusCode.Created, (await restarted.Http.PostAsJsonAsync("/shields", new { name = "after the kill" })).StatusCode);
-        await WaitForAsync(restarted, "Job sqlite-backup succeeded", TimeSpan.FromSeconds(90));
+        await WaitForAsync(restarted, "Job database-backup succeeded", TimeSpan.FromSeconds(90));
         var backup = Assert.Single(Directory.GetFiles(backups));
         Assert.EndsWith(".db", backup);
         Assert.Equal("ok", await SqliteAsync(backup, "PRAGMA integrity_check;"));

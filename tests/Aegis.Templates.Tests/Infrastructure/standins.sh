@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Local stand-ins for the base images the generated Dockerfile and compose files name, for machines that reach no
-# image registry: mcr.microsoft.com/dotnet/sdk:10.0, mcr.microsoft.com/dotnet/aspnet:10.0 and postgres:17, made from
-# a debootstrap Debian 12 (minbase) with this machine's own .NET, and Debian's postgresql-15. The container tests
+# image registry: mcr.microsoft.com/dotnet/sdk:10.0, mcr.microsoft.com/dotnet/aspnet:10.0, postgres:15 (also named
+# postgres:17, for files that fix that tag) and haproxy:3.2, made from a debootstrap Debian 12 (minbase) with this
+# machine's own .NET, Debian's postgresql-15 and Debian's haproxy (2.6). The container tests
 # (ContainerTests, Infrastructure/Podman.cs) run this with podman pointed at their own storage; the generated
 # project's files stay exactly what users run against the real images.
 #
@@ -24,17 +25,19 @@ sdk_version=$(ls "$dotnet_root/sdk" | sort -V | tail -n 1)
 
 # What the root filesystems are made of: changing it repeats debootstrap (minutes); changing anything else in this
 # file only rebuilds the images from the cached root filesystems.
-suite=bookworm base_packages=ca-certificates,libicu72,tzdata server_packages=postgresql-15
-recipe=$(echo "$suite minbase $base_packages | $server_packages" | sha256sum | cut -c 1-16)
+suite=bookworm base_packages=ca-certificates,libicu72,tzdata server_packages=postgresql-15 proxy_packages=haproxy
+recipe=$(echo "$suite minbase $base_packages | $server_packages | $proxy_packages" | sha256sum | cut -c 1-16)
 key=$( { cat "$0"; echo "$dotnet_root $sdk_version $runtime_version $aspnet_version $revocation"; cat "$ca_bundle";
          cat "$nuget_config" 2>/dev/null || true; } | sha256sum | cut -c 1-16)
 
 sdk=mcr.microsoft.com/dotnet/sdk:10.0
 aspnet=mcr.microsoft.com/dotnet/aspnet:10.0
-postgres=docker.io/library/postgres:17
+postgres=docker.io/library/postgres:15
+postgres_alias=docker.io/library/postgres:17
+haproxy=docker.io/library/haproxy:3.2
 
 cached() { [ "$(podman image inspect --format '{{index .Labels "aegis.standin"}}' "$1" 2>/dev/null)" = "$key" ]; }
-if cached "$sdk" && cached "$aspnet" && cached "$postgres"; then
+if cached "$sdk" && cached "$aspnet" && cached "$postgres" && cached "$postgres_alias" && cached "$haproxy"; then
   echo "stand-ins: cached ($key)"
   exit 0
 fi
@@ -66,6 +69,7 @@ rootfs() {
 
 base=$(rootfs base "" "")
 server=$(rootfs postgres "$base" "$server_packages")
+proxy=$(rootfs haproxy "$base" "$proxy_packages")
 rm -f $(ls "$cache"/rootfs-*.tar | grep -v -- "-$recipe.tar") # tarballs of an older recipe
 
 # $1: image name, $2: root folder; the rest: podman import --change instructions.
@@ -135,5 +139,13 @@ EOF
 chmod +x "$work/postgres/usr/local/bin/docker-entrypoint.sh"
 import "$postgres" "$work/postgres" "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/usr/lib/postgresql/15/bin" \
   "ENV PGDATA=/var/lib/postgresql/data" 'ENTRYPOINT ["docker-entrypoint.sh"]' 'CMD ["postgres"]' "STOPSIGNAL SIGINT" "EXPOSE 5432"
+podman tag "$postgres" "$postgres_alias"
+
+# haproxy:3.2's interface, on Debian's HAProxy 2.6: the configuration in /usr/local/etc/haproxy/haproxy.cfg, run in the
+# foreground as the haproxy user, stopped gracefully by SIGUSR1.
+mkdir "$work/haproxy" && tar -C "$work/haproxy" -xf "$proxy"
+mkdir -p "$work/haproxy/usr/local/etc/haproxy"
+import "$haproxy" "$work/haproxy" "USER haproxy" 'CMD ["haproxy", "-W", "-db", "-f", "/usr/local/etc/haproxy/haproxy.cfg"]' \
+  "STOPSIGNAL SIGUSR1"
 
 podman image prune -f >/dev/null # the images these names carried before

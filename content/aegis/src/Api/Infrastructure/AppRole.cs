@@ -13,8 +13,6 @@ public enum AppRole
 
     /// <summary>Applies the database's pending migrations, then exits: the step before the others start.</summary>
     Migrate,
-#endif
-#if (UseSqlite)
 
     /// <summary>Takes a backup that no pruning deletes (<c>make backup</c>), then exits; the service may be running.</summary>
     Backup,

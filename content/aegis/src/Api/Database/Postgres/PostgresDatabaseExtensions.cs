@@ -1,4 +1,5 @@
 using AegisApp.Api.Infrastructure;
+using AegisApp.Api.Scheduling;
 using Npgsql;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
@@ -7,7 +8,8 @@ namespace AegisApp.Api.Database;
 
 /// <summary>
 /// The database component on PostgreSQL: the server and database <c>DATABASE_URL</c> names (the compose file's
-/// development server when unset). What every provider shares is added by
+/// development server when unset), backed up on a schedule by <see cref="BackupJob"/> with <c>pg_dump</c>, and one
+/// scheduler among many instances (<see cref="SchedulerLock"/>). What every provider shares is added by
 /// <see cref="DatabaseExtensions.AddDatabase(IHostApplicationBuilder, DatabaseProvider)"/>.
 /// </summary>
 public static class PostgresDatabaseExtensions
@@ -18,10 +20,11 @@ public static class PostgresDatabaseExtensions
         builder.Services.AddOpenTelemetry()
             .WithTracing(tracing => tracing.AddNpgsql())
             .WithMetrics(metrics => metrics.AddNpgsqlInstrumentation());
-        return builder.AddDatabase(new DatabaseProvider(PostgresUrl.ToConnectionString(builder.Configuration[DatabaseUrl.Key])));
-    }
 
-    /// <summary>Runs this process as <c>APP_ROLE=migrate</c>, the one role on PostgreSQL that does one thing and exits.</summary>
-    public static Task<int> RunOnceAsync(this IHost host, AppRole role) =>
-        role is AppRole.Migrate ? host.RunMigrationsAsync() : throw new ArgumentOutOfRangeException(nameof(role), role, "Not a role that runs once.");
+        // Named in pg_stat_activity as "Api (scheduler)", … unless DATABASE_URL's application_name says otherwise.
+        var connection = new NpgsqlConnectionStringBuilder(PostgresUrl.ToConnectionString(builder.Configuration[DatabaseUrl.Key]));
+        connection.ApplicationName ??= $"{builder.Environment.ApplicationName} ({builder.Configuration.GetAppRole().ToString().ToLowerInvariant()})";
+        builder.Services.AddSingleton<ISchedulerLock, SchedulerLock>();
+        return builder.AddDatabase(new DatabaseProvider(connection.ConnectionString));
+    }
 }

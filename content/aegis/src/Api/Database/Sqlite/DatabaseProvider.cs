@@ -23,6 +23,16 @@ public sealed class DatabaseProvider(SqliteDatabase database) : IDisposable
     /// <summary>How an operator gets back a database this build can use.</summary>
     public string RestoreAdvice => "restore a backup taken before it (make restore)";
 
+    /// <summary>Where <see cref="BackupJob"/> keeps copies: data/backups/app-&lt;UTC time&gt;.db beside data/app.db.</summary>
+    public string BackupFolder => database.BackupFolder;
+
+    public string BackupName => Path.GetFileNameWithoutExtension(database.File);
+
+    public string BackupExtension => ".db";
+
+    /// <summary>Seconds a backup waits for a database another connection holds locked (the service's busy_timeout).</summary>
+    private const int LockedAttempts = 30;
+
     /// <summary>
     /// SQLite takes one writer at a time, so writers queue in this process rather than sleep in SQLite's busy handler on
     /// thread-pool threads, which under load starves every other request. Other processes wait in busy_timeout.
@@ -71,10 +81,45 @@ public sealed class DatabaseProvider(SqliteDatabase database) : IDisposable
         _ => null,
     };
 
+    /// <summary>
+    /// Writes a copy of the database to the new file <paramref name="path"/> with <c>VACUUM INTO</c>: a consistent snapshot
+    /// from one read transaction while writers carry on (the backup API starts over after every write; a file copy misses
+    /// the commits in the WAL).
+    /// </summary>
+    public Task WriteBackupAsync(string path, FileStream file, CancellationToken cancellationToken) =>
+        Task.Run(() => VacuumInto(path, cancellationToken), cancellationToken);
+
     public void Dispose()
     {
         inUse?.Dispose();
         inUse = null;
+    }
+
+    private void VacuumInto(string file, CancellationToken cancellationToken)
+    {
+        // Unpooled: the interrupt below must never reach a connection that is back in the pool serving someone else.
+        using var source = new SqliteConnection(new SqliteConnectionStringBuilder(database.ConnectionString) { Pooling = false }.ToString());
+        source.Open();
+        using var interrupt = cancellationToken.Register(() => raw.sqlite3_interrupt(source.Handle));
+        using var command = source.CreateCommand();
+        command.CommandText = "VACUUM INTO $file;";
+        command.Parameters.AddWithValue("$file", file);
+
+        // Microsoft.Data.Sqlite retries a busy or locked database for CommandTimeout seconds without looking at the
+        // token (and an interrupt between its retries is lost), so retry a second at a time here, checking it between.
+        command.CommandTimeout = 1;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                command.ExecuteNonQuery();
+                return;
+            }
+            catch (SqliteException e) when (e.SqliteErrorCode is raw.SQLITE_BUSY or raw.SQLITE_LOCKED
+                && attempt < LockedAttempts && !cancellationToken.IsCancellationRequested)
+            {
+            }
+        }
     }
 
     // A shared lock: any number of instances may hold it at once; `make restore` needs it exclusively.

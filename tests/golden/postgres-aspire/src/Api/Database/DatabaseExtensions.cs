@@ -1,4 +1,7 @@
+using my_project.Api.Infrastructure;
+using my_project.Api.Scheduling;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 
@@ -18,6 +21,11 @@ public static class DatabaseExtensions
         builder.Services.AddSingleton(_ => provider);
         builder.Services.AddSingleton(MigrationOptions.FromConfiguration(builder.Configuration));
         builder.Services.AddSingleton<DatabaseTelemetry>();
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(BackupOptions.FromConfiguration(builder.Configuration));
+        builder.Services.AddSingleton<BackupJob>();
+        builder.Services.AddSingleton<IScheduledJob>(services => services.GetRequiredService<BackupJob>());
+        builder.Services.AddSingleton<DatabaseRestore>();
         builder.Services.AddSingleton<WriteHealth>();
         builder.Services.AddExceptionHandler<DatabaseFaultHandler>();
 
@@ -46,20 +54,33 @@ public static class DatabaseExtensions
             .AddDbContextCheck<AppDbContext>(
                 "database",
                 customTestQuery: async (db, cancellationToken) => (await db.Database.GetAppliedMigrationsAsync(cancellationToken)).Any())
-            .AddCheck<WriteHealth>("database-writes");
+            .AddCheck<WriteHealth>("database-writes")
+            .AddCheck<BackupJob>("database-backups");
         return builder;
     }
 
     /// <summary>
-    /// Runs this process as <c>APP_ROLE=migrate</c>: applies the pending migrations without starting the server or the
-    /// scheduler, then stops the host. Returns the exit code, 0.
+    /// Runs this process as <c>APP_ROLE=migrate</c>, <c>backup</c> (prints the copy's path) or <c>restore</c>, without
+    /// the server or the scheduler, then stops the host; returns the exit code, 0.
     /// </summary>
-    /// <exception cref="Infrastructure.StartupException">The database could not be migrated: why, in one line.</exception>
-    public static async Task<int> RunMigrationsAsync(this IHost host)
+    /// <exception cref="StartupException">It could not be done: why, in one line; nothing was changed.</exception>
+    public static async Task<int> RunOnceAsync(this IHost host, AppRole role)
     {
         using (host)
         {
-            await host.Services.GetRequiredService<DatabaseStartup>().MigrateAsync(CancellationToken.None);
+            var restore = host.Services.GetRequiredService<DatabaseRestore>();
+            switch (role)
+            {
+                case AppRole.Migrate:
+                    await host.Services.GetRequiredService<DatabaseStartup>().MigrateAsync(CancellationToken.None);
+                    break;
+                case AppRole.Backup:
+                    Console.WriteLine(await restore.BackUpByHandAsync(CancellationToken.None));
+                    break;
+                default:
+                    Console.WriteLine(await restore.RestoreAsync(host.Services.GetRequiredService<IConfiguration>()[DatabaseRestore.FileKey], CancellationToken.None));
+                    break;
+            }
         }
 
         return 0;

@@ -12,6 +12,12 @@ public enum AppRole
 
     /// <summary>Applies the database's pending migrations, then exits: the step before the others start.</summary>
     Migrate,
+
+    /// <summary>Takes a backup that no pruning deletes (<c>make backup</c>), then exits; the service may be running.</summary>
+    Backup,
+
+    /// <summary>Puts back the backup <c>RESTORE_FILE</c> names (<c>make restore</c>), then exits; the service must be stopped.</summary>
+    Restore,
 }
 
 public static class AppRoles

@@ -6,9 +6,12 @@ namespace my_project.Api.Scheduling;
 /// Runs every <see cref="IScheduledJob"/> at the times its cron expression gives, in this process. Each run is logged
 /// with its outcome and duration; a run that throws is logged and tried again after <see cref="RetryDelays"/> (unless
 /// the job's next time comes first), then the job waits for its next time, so no job can stop the service. Stopping
-/// the service cancels the wait and any run in progress.
+/// the service cancels the wait and any run in progress. With an <see cref="ISchedulerLock"/>, only the process that
+/// holds it runs the jobs.
 /// </summary>
-internal sealed partial class Scheduler(IEnumerable<IScheduledJob> jobs, TimeProvider time, ILogger<Scheduler> logger) : BackgroundService
+internal sealed partial class Scheduler(
+    IEnumerable<IScheduledJob> jobs, TimeProvider time, ILogger<Scheduler> logger, ISchedulerLock? schedulerLock = null)
+    : BackgroundService
 {
     /// <summary>Growing, so a cause that lasts (a full disk) is not hammered, while a passing one costs minutes, not a day.</summary>
     internal static readonly TimeSpan[] RetryDelays = [TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(15)];
@@ -17,8 +20,10 @@ internal sealed partial class Scheduler(IEnumerable<IScheduledJob> jobs, TimePro
     {
         var names = jobs.Select(job => job.Name).ToList();
         LogJobs(names.Count, names.Count == 0 ? "none (register an IScheduledJob singleton to add one)" : string.Join(", ", names));
-        return Task.WhenAll(jobs.Select(job => RunOnScheduleAsync(job, stoppingToken)));
+        return schedulerLock is null ? RunJobsAsync(stoppingToken) : schedulerLock.RunWhileHeldAsync(RunJobsAsync, stoppingToken);
     }
+
+    private Task RunJobsAsync(CancellationToken stoppingToken) => Task.WhenAll(jobs.Select(job => RunOnScheduleAsync(job, stoppingToken)));
 
     /// <summary>Runs <paramref name="job"/> once now, logging its outcome; returns whether it succeeded.</summary>
     public async Task<bool> RunOnceAsync(IScheduledJob job, CancellationToken cancellationToken)
@@ -54,7 +59,7 @@ internal sealed partial class Scheduler(IEnumerable<IScheduledJob> jobs, TimePro
             }
 
             LogNextRun(job.Name, next);
-            if (!await WaitAsync(next - now, stoppingToken))
+            if (!await WaitUntilAsync(next, stoppingToken))
             {
                 return;
             }
@@ -81,6 +86,23 @@ internal sealed partial class Scheduler(IEnumerable<IScheduledJob> jobs, TimePro
     {
         var now = time.GetUtcNow();
         return job.Schedule.GetNextOccurrence(now, TimeZoneInfo.Utc) <= now + delay;
+    }
+
+    /// <summary>
+    /// Waits until <paramref name="due"/>; returns false if the service stops first. Timers may fire a moment early, and a
+    /// run that began before its time, and finished before it, would run again.
+    /// </summary>
+    private async Task<bool> WaitUntilAsync(DateTimeOffset due, CancellationToken stoppingToken)
+    {
+        for (var now = time.GetUtcNow(); now < due; now = time.GetUtcNow())
+        {
+            if (!await WaitAsync(due - now, stoppingToken))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>Waits for <paramref name="delay"/>; returns false if the service stops first.</summary>

@@ -16,11 +16,20 @@ public sealed class DatabaseProvider(string connectionString)
     // Any number that nothing else on the server takes advisory locks with.
     private const long MigrationsLockKey = 0x_1A2B_3C4D_5E6F_7081;
 
+    public string ConnectionString => connectionString;
+
     /// <summary>The database as log lines and errors name it.</summary>
     public string DisplayName { get; } = new NpgsqlConnectionStringBuilder(connectionString).Database ?? "";
 
     /// <summary>How an operator gets back a database this build can use.</summary>
-    public string RestoreAdvice => "restore a backup taken before it";
+    public string RestoreAdvice => "restore a backup taken before it (make restore)";
+
+    /// <summary>Where <see cref="BackupJob"/> keeps copies: data/backups/&lt;database&gt;-&lt;UTC time&gt;.dump (/app/data/backups in the image).</summary>
+    public string BackupFolder { get; } = Path.Combine(ProjectRoot.Path, "data", "backups");
+
+    public string BackupName => DisplayName;
+
+    public string BackupExtension => ".dump";
 
     public void Configure(DbContextOptionsBuilder options) => options.UseNpgsql(connectionString);
 
@@ -84,6 +93,14 @@ public sealed class DatabaseProvider(string connectionString)
         await db.Database.SqlQueryRaw<bool>("""SELECT to_regclass('"__EFMigrationsHistory"') IS NOT NULL AS "Value" """).SingleAsync(cancellationToken)
             ? [.. await db.Database.GetAppliedMigrationsAsync(cancellationToken)]
             : [];
+
+    /// <summary>
+    /// Writes <c>pg_dump</c>'s copy of the database to <paramref name="file"/>: one consistent snapshot while writers carry
+    /// on, in the custom format (compressed; <c>pg_restore</c> reads it). Through a pipe, so that a killed service
+    /// leaves no pg_dump behind.
+    /// </summary>
+    public Task WriteBackupAsync(string path, FileStream file, CancellationToken cancellationToken) =>
+        PostgresClient.RunAsync("pg_dump", connectionString, ["--format=custom", "--no-password"], file, cancellationToken);
 
     /// <summary>A sentence for operators and clients if <paramref name="exception"/> means the server cannot take writes.</summary>
     public string? DescribeStorageFault(Exception exception) => (exception as PostgresException)?.SqlState switch

@@ -21,7 +21,7 @@ public sealed class BackupTests(ApiFactory factory, ITestOutputHelper output) : 
     public async Task Fifty_backups_under_32_writers_are_all_intact_and_hold_every_row_committed_before_they_began()
     {
         var session = factory.Services.GetRequiredService<DbSession>();
-        var job = factory.Services.GetRequiredService<SqliteBackupJob>();
+        var job = factory.Services.GetRequiredService<BackupJob>();
         var prefix = Guid.NewGuid().ToString("N")[..8];
         var committed = new int[Writers]; // writer w has committed its rows 0 .. committed[w]-1
         using var stop = new CancellationTokenSource(Limit);
@@ -78,7 +78,7 @@ public sealed class BackupTests(ApiFactory factory, ITestOutputHelper output) : 
     public async Task Old_backups_are_pruned_to_BACKUP_KEEP()
     {
         await using var keepingThree = factory.WithSetting(BackupOptions.KeepKey, "3");
-        var job = keepingThree.Services.GetRequiredService<SqliteBackupJob>();
+        var job = keepingThree.Services.GetRequiredService<BackupJob>();
 
         var taken = new List<string>();
         for (var i = 0; i < 5; i++)
@@ -97,7 +97,7 @@ public sealed class BackupTests(ApiFactory factory, ITestOutputHelper output) : 
     public async Task A_backup_taken_by_hand_is_never_pruned()
     {
         using var database = await ScratchDatabase.CreateAsync();
-        var restore = new SqliteRestore(new SqliteDatabase(database.File), database.Job);
+        var restore = new DatabaseRestore(new SqliteDatabase(database.File), database.Job);
 
         var byHand = await restore.BackUpByHandAsync(CancellationToken.None);
         for (var i = 0; i < BackupOptions.DefaultKeep + 2; i++)
@@ -115,7 +115,7 @@ public sealed class BackupTests(ApiFactory factory, ITestOutputHelper output) : 
     public async Task A_restore_keeps_the_database_as_it_was_and_then_holds_the_rows_of_the_backup()
     {
         using var database = await ScratchDatabase.CreateAsync();
-        var restore = new SqliteRestore(new SqliteDatabase(database.File), database.Job);
+        var restore = new DatabaseRestore(new SqliteDatabase(database.File), database.Job);
         await InsertAsync(database.File, "in the backup");
         var backup = await database.Job.BackUpAsync();
         await InsertAsync(database.File, "after the backup");
@@ -133,7 +133,7 @@ public sealed class BackupTests(ApiFactory factory, ITestOutputHelper output) : 
     {
         using var database = await ScratchDatabase.CreateAsync();
         var sqlite = new SqliteDatabase(database.File);
-        var restore = new SqliteRestore(sqlite, database.Job);
+        var restore = new DatabaseRestore(sqlite, database.Job);
         await InsertAsync(database.File, "kept");
         var backup = await database.Job.BackUpAsync();
         var notSqlite = Path.Combine(database.Backups, "notes.db");
@@ -264,7 +264,7 @@ public sealed class BackupTests(ApiFactory factory, ITestOutputHelper output) : 
     [Fact]
     public async Task The_next_backup_deletes_what_a_killed_one_left_but_not_a_copy_another_instance_is_writing()
     {
-        var job = factory.Services.GetRequiredService<SqliteBackupJob>();
+        var job = factory.Services.GetRequiredService<BackupJob>();
         var folder = Path.GetDirectoryName(await job.BackUpAsync())!;
         var abandoned = Path.Combine(folder, "test-20260101T030000000Z.db.partial");
         var inProgress = Path.Combine(folder, "test-20260101T030000001Z.db.partial");
@@ -350,7 +350,7 @@ public sealed class BackupTests(ApiFactory factory, ITestOutputHelper output) : 
 
         public ScratchDatabase()
         {
-            Job = new SqliteBackupJob(new SqliteDatabase(File), BackupOptions.FromConfiguration(new ConfigurationBuilder().Build()), TimeProvider.System,
+            Job = new BackupJob(new DatabaseProvider(new SqliteDatabase(File)), BackupOptions.FromConfiguration(new ConfigurationBuilder().Build()), TimeProvider.System,
                 new DatabaseTelemetry(MeterFactory));
             Directory.CreateDirectory(Backups);
         }
@@ -362,7 +362,7 @@ public sealed class BackupTests(ApiFactory factory, ITestOutputHelper output) : 
 
         public string Backups => Path.Combine(folder, "backups");
 
-        public SqliteBackupJob Job { get; }
+        public BackupJob Job { get; }
 
         public static async Task<ScratchDatabase> CreateAsync()
         {

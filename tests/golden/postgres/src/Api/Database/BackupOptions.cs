@@ -3,11 +3,15 @@ using Cronos;
 
 namespace my_project.Api.Database;
 
-/// <summary>When the database is backed up (<c>BACKUP_SCHEDULE</c>, cron, UTC) and how many copies are kept (<c>BACKUP_KEEP</c>).</summary>
-public sealed record BackupOptions(CronExpression Schedule, int Keep)
+/// <summary>
+/// When the database is backed up (<c>BACKUP_SCHEDULE</c>, cron, UTC), how many copies are kept (<c>BACKUP_KEEP</c>) and
+/// where (<c>BACKUP_FOLDER</c>, relative to the project root; unset: the provider's data/backups).
+/// </summary>
+public sealed record BackupOptions(CronExpression Schedule, int Keep, string? Folder = null)
 {
     public const string ScheduleKey = "BACKUP_SCHEDULE";
     public const string KeepKey = "BACKUP_KEEP";
+    public const string FolderKey = "BACKUP_FOLDER";
     public const string DefaultSchedule = "0 3 * * *";
     public const int DefaultKeep = 7;
 
@@ -29,6 +33,7 @@ public sealed record BackupOptions(CronExpression Schedule, int Keep)
                 $"{KeepKey} '{keepText}' is not a number of backups to keep. Set it to a whole number of at least 1, e.g. {KeepKey}={DefaultKeep}.");
         }
 
-        return new BackupOptions(cron, keep);
+        var folder = configuration[FolderKey] is { Length: > 0 } path ? Path.GetFullPath(Path.Combine(ProjectRoot.Path, path)) : null;
+        return new BackupOptions(cron, keep, folder);
     }
 }

@@ -7,9 +7,10 @@ namespace my_project.Api.Database;
 /// Backups by hand and restores, as the service's own one-shot roles so that they need neither <c>make</c> nor the
 /// <c>sqlite3</c> shell: <c>APP_ROLE=backup</c> (<c>make backup</c>) while the service runs, and <c>APP_ROLE=restore</c>
 /// with <c>RESTORE_FILE</c> (<c>make restore file=…</c>) while it is stopped. A restore first keeps the database as it
-/// was, as <c>app-&lt;UTC time&gt;-before-restore.db</c>, so that it can be undone.
+/// was, as <c>app-&lt;UTC time&gt;-before-restore.db</c>, so that it can be undone. In the namespace of Database/, as
+/// <see cref="DatabaseProvider"/> is.
 /// </summary>
-public sealed class SqliteRestore(SqliteDatabase database, SqliteBackupJob backups)
+public sealed class DatabaseRestore(SqliteDatabase database, BackupJob backups)
 {
     public const string FileKey = "RESTORE_FILE";
 
@@ -24,7 +25,7 @@ public sealed class SqliteRestore(SqliteDatabase database, SqliteBackupJob backu
     public async Task<string> RestoreAsync(string? backup, CancellationToken cancellationToken)
     {
         var file = string.IsNullOrWhiteSpace(backup)
-            ? throw new StartupException($"{FileKey} names no backup: name one of {database.BackupFolder}, e.g. make restore file=data/backups/<name>.db.")
+            ? throw new StartupException($"{FileKey} names no backup: name one of {backups.Folder}, e.g. make restore file=data/backups/<name>.db.")
             : Path.GetFullPath(Path.Combine(ProjectRoot.Path, backup));
         var problem = !File.Exists(file) ? "there is no such file"
             : !file.EndsWith(".db", StringComparison.Ordinal) ? "it is not a finished backup (their names end in .db)"
