@@ -14,6 +14,7 @@ public sealed class AspireTests(TemplatePack pack, ITestOutputHelper output)
     private const string Dashboard = "http://localhost:18888"; // the AppHost's launch profile
     private static readonly TimeSpan TelemetryWait = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan ShutdownWait = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan HalfASecond = TimeSpan.FromMilliseconds(500);
 
     [Fact]
     public async Task Make_aspire_serves_the_api_whose_traces_and_metrics_reach_the_dashboard_and_stopping_it_leaves_nothing_running()
@@ -35,18 +36,18 @@ public sealed class AspireTests(TemplatePack pack, ITestOutputHelper output)
         Assert.True(File.Exists(Path.Combine(data, "app.db")), "The api did not use the DATABASE_URL that make aspire had.");
 
         // The dashboard shows telemetry a moment after the service exports it.
-        var spans = await PollAsync(() => dashboard.GetStringAsync("/api/telemetry/spans?resource=api"), json => json.Contains("POST /shields"),
-            TelemetryWait, "The dashboard showed no POST /shields span");
-        var resources = await PollAsync(() => dashboard.GetStringAsync("/api/telemetry/resources"), json => JsonDocument.Parse(json).RootElement
+        var spans = await Poll.UntilAsync(() => dashboard.GetStringAsync("/api/telemetry/spans?resource=api"), json => json.Contains("POST /shields"),
+            TelemetryWait, "a POST /shields span in the dashboard", HalfASecond);
+        var resources = await Poll.UntilAsync(() => dashboard.GetStringAsync("/api/telemetry/resources"), json => JsonDocument.Parse(json).RootElement
             .EnumerateArray().Any(resource => resource.GetProperty("name").GetString() == "api" && resource.GetProperty("hasMetrics").GetBoolean()),
-            TelemetryWait, "The dashboard showed no metrics from api");
+            TelemetryWait, "metrics from api in the dashboard", HalfASecond);
         output.WriteLine($"{aspire.Output}\nresources: {resources}\nspans: {spans[..Math.Min(spans.Length, 600)]}");
 
         await aspire.StopAsync(); // SIGTERM to make and what it started, as Ctrl+C
         // The AppHost stops what it started: the service's processes, the orchestrator (dcp) and the dashboard.
-        await PollAsync(async () => string.Join('\n', (await Shell.RunAsync("ps", ["-eo", "pid,args"], "/")).StandardOutput.Split('\n')
+        await Poll.UntilAsync(async () => string.Join('\n', (await Shell.RunAsync("ps", ["-eo", "pid,args"], "/")).StandardOutput.Split('\n')
                 .Where(line => line.Contains(project) || line.Contains("Aspire.Dashboard") || line.Contains("aspire.hosting.orchestration"))),
-            left => left.Length == 0, ShutdownWait, "Still running after make aspire stopped");
+            left => left.Length == 0, ShutdownWait, "nothing of make aspire to be left running", HalfASecond);
     }
 
     [Fact]
@@ -61,22 +62,5 @@ public sealed class AspireTests(TemplatePack pack, ITestOutputHelper output)
         Assert.True(File.Exists(Path.Combine(project, "tests/Api.Tests/Swords/SwordsApiTests.cs")));
         Assert.False(Directory.Exists(Path.Combine(project, "src/AppHost/Swords")));
         await Shell.RunAsync("dotnet", ["build", "-warnaserror", "-nodeReuse:false"], project, timeout: TimeSpan.FromMinutes(10));
-    }
-
-    // Calls READ every half second until ARRIVED holds for what it returns, for at most WAIT; returns that.
-    private static async Task<string> PollAsync(Func<Task<string>> read, Func<string, bool> arrived, TimeSpan wait, string failure)
-    {
-        var last = await read();
-        for (var deadline = DateTime.UtcNow + wait; !arrived(last); last = await read())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new XunitException($"{failure} within {wait.TotalSeconds} s:\n{last}");
-            }
-
-            await Task.Delay(500);
-        }
-
-        return last;
     }
 }

@@ -249,15 +249,8 @@ public sealed class PostgresServiceTests(TemplatePack pack)
         Assert.Equal(count, perMinute.Count);
     }
 
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan limit, string what)
-    {
-        var deadline = DateTime.UtcNow + limit;
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"Waited {limit.TotalSeconds:0} s for {what}.");
-            await Task.Delay(TimeSpan.FromMilliseconds(200));
-        }
-    }
+    private static Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan limit, string what) =>
+        Poll.UntilAsync(condition, done => done, limit, what);
 
     // One service's lines in `docker-compose config` output: from "  name:" to the next service at the same indentation.
     private static string ServiceSection(string config, string service) =>

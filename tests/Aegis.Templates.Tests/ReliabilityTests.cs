@@ -246,15 +246,10 @@ public sealed class ReliabilityTests(TemplatePack pack, ITestOutputHelper output
         });
     }
 
-    private static async Task WaitForAsync(RunningService service, string logLine, TimeSpan limit)
-    {
-        var deadline = DateTime.UtcNow + limit;
-        while (!service.Output.Contains(logLine, StringComparison.Ordinal))
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"No '{logLine}' within {limit.TotalSeconds} s:\n{service.Output}");
-            await Task.Delay(TimeSpan.FromMilliseconds(20));
-        }
-    }
+    // Every 20 ms: the killed-backup test kills the service a moment after the line appears, in the middle of the copy.
+    private static Task WaitForAsync(RunningService service, string logLine, TimeSpan limit) =>
+        Poll.UntilAsync(() => Task.FromResult(service.Output), output => output.Contains(logLine, StringComparison.Ordinal), limit,
+            $"'{logLine}' in the service's output", TimeSpan.FromMilliseconds(20));
 
     private static Task<RunningService> StartAsync(string project, Dictionary<string, string?> environment) =>
         RunningService.StartAsync(project, "dotnet", [TemplatePack.ApiDll(project)], environment);
