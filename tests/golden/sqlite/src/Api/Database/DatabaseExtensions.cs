@@ -68,18 +68,21 @@ public static class DatabaseExtensions
     {
         using (host)
         {
-            var restore = host.Services.GetRequiredService<DatabaseRestore>();
+            var services = host.Services;
             switch (role)
             {
                 case AppRole.Migrate:
-                    await host.Services.GetRequiredService<DatabaseStartup>().MigrateAsync(CancellationToken.None);
+                    await services.GetRequiredService<DatabaseStartup>().MigrateAsync(CancellationToken.None);
                     break;
                 case AppRole.Backup:
-                    Console.WriteLine(await restore.BackUpByHandAsync(CancellationToken.None));
+                    Console.WriteLine(await services.GetRequiredService<DatabaseRestore>().BackUpByHandAsync(CancellationToken.None));
+                    break;
+                case AppRole.Restore:
+                    Console.WriteLine(await services.GetRequiredService<DatabaseRestore>().RestoreAsync(
+                        services.GetRequiredService<IConfiguration>()[DatabaseRestore.FileKey], CancellationToken.None));
                     break;
                 default:
-                    Console.WriteLine(await restore.RestoreAsync(host.Services.GetRequiredService<IConfiguration>()[DatabaseRestore.FileKey], CancellationToken.None));
-                    break;
+                    throw new ArgumentOutOfRangeException(nameof(role), role, "Not a role that runs once.");
             }
         }
 

@@ -17,7 +17,18 @@ public sealed class DatabaseRestore(DatabaseProvider provider, BackupJob backups
     public const string FileKey = "RESTORE_FILE";
 
     /// <summary>Takes a copy that no pruning deletes, <c>&lt;database&gt;-&lt;UTC time&gt;-manual.dump</c>; returns its path.</summary>
-    public Task<string> BackUpByHandAsync(CancellationToken cancellationToken) => backups.KeepCopyAsync("manual", cancellationToken);
+    /// <exception cref="StartupException">pg_dump could not be run or failed: what it said; no file was left.</exception>
+    public async Task<string> BackUpByHandAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await backups.KeepCopyAsync("manual", cancellationToken);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new StartupException($"Nothing was backed up: {e.Message}", e);
+        }
+    }
 
     /// <summary>Puts <paramref name="backup"/> (relative to the project root) in place of the database; returns what it did.</summary>
     /// <exception cref="StartupException">Nothing was restored: why, and what to do.</exception>
@@ -53,9 +64,10 @@ public sealed class DatabaseRestore(DatabaseProvider provider, BackupJob backups
                 "Stop the service (docker compose stop api scheduler) and close them, then restore again.");
         }
 
-        var before = existed ? await backups.KeepCopyAsync("before-restore", cancellationToken) : null;
+        string? before;
         try
         {
+            before = existed ? await backups.KeepCopyAsync("before-restore", cancellationToken) : null;
             await PostgresClient.RunAsync("pg_restore", provider.ConnectionString,
                 ["--clean", "--if-exists", "--no-owner", "--single-transaction", "--exit-on-error", "--dbname", provider.DisplayName, file],
                 null, cancellationToken);

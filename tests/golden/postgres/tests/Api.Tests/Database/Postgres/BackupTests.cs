@@ -4,6 +4,8 @@ using my_project.Api.Infrastructure;
 using my_project.Api.Shields;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Xunit.Abstractions;
@@ -127,6 +129,22 @@ public sealed class BackupTests(ITestOutputHelper output) : IDisposable
 
         Assert.Empty(Directory.GetFiles(folder, "*-before-restore.dump"));
         Assert.Contains("Kept", await NamesAsync(factory.ConnectionString));
+    }
+
+    [PostgresFact]
+    public async Task A_backup_by_hand_of_a_database_that_is_not_there_fails_in_one_line_and_leaves_no_file()
+    {
+        var missing = new DatabaseProvider(
+            new NpgsqlConnectionStringBuilder(factory.ConnectionString) { Database = $"missing_{Guid.NewGuid():N}" }.ConnectionString);
+        var settings = new ConfigurationBuilder().AddInMemoryCollection([new(BackupOptions.FolderKey, folder)]).Build();
+        var job = new BackupJob(missing, BackupOptions.FromConfiguration(settings), TimeProvider.System, Service.Services.GetRequiredService<DatabaseTelemetry>());
+        var restore = new DatabaseRestore(missing, job, Service.Services.GetRequiredService<IDbContextFactory<AppDbContext>>());
+
+        var error = await Assert.ThrowsAsync<StartupException>(() => restore.BackUpByHandAsync(CancellationToken.None));
+
+        Assert.StartsWith("Nothing was backed up: pg_dump failed", error.Message);
+        Assert.Contains("does not exist", error.Message);
+        Assert.Empty(Directory.GetFiles(folder));
     }
 
     public void Dispose()
