@@ -35,7 +35,7 @@ public static class DatabaseExtensions
         {
             provider.Configure(options);
             options.UseSnakeCaseNamingConvention()
-                .AddInterceptors(DbSession.OtherContextGuard, services.GetRequiredService<WriteHealth>());
+                .AddInterceptors(DbSession.Interceptor, services.GetRequiredService<WriteHealth>());
         });
         builder.Services.AddSingleton<DbSession>();
         builder.Services.AddSingleton<DatabaseStartup>();

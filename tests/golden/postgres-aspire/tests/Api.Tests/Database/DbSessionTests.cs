@@ -57,6 +57,24 @@ public sealed class DbSessionTests(ApiFactory factory) : IClassFixture<ApiFactor
     }
 
     [PostgresFact]
+    public async Task A_first_save_that_fails_half_way_and_is_caught_writes_none_of_its_rows()
+    {
+        var (inFailedSave, afterwards) = (Unique(), Unique());
+
+        await session.RunAsync(async db =>
+        {
+            db.Set<Shield>().Add(new Shield { Name = inFailedSave }); // written by the save's first statement...
+            var failing = db.Set<Shield>().Add(new Shield { Name = null! }); // ...before its second fails
+            await Assert.ThrowsAsync<DbUpdateException>(() => db.SaveChangesAsync());
+            db.ChangeTracker.Clear();
+            db.Set<Shield>().Add(new Shield { Name = afterwards });
+        });
+
+        Assert.Null(await FindAsync(inFailedSave));
+        Assert.NotNull(await FindAsync(afterwards));
+    }
+
+    [PostgresFact]
     public async Task Sql_writes_roll_back_with_the_session()
     {
         var name = Unique();
