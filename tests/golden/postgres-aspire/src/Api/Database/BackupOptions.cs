@@ -5,7 +5,8 @@ namespace my_project.Api.Database;
 
 /// <summary>
 /// When the database is backed up (<c>BACKUP_SCHEDULE</c>, cron, UTC), how many copies are kept (<c>BACKUP_KEEP</c>) and
-/// where (<c>BACKUP_FOLDER</c>, relative to the project root; unset: the provider's data/backups).
+/// where (<c>BACKUP_FOLDER</c>, relative to the project root; unset: the provider's data/backups). Read here rather than
+/// bound by the options binder, which refuses an empty value for a number, and the compose file passes an unset one so.
 /// </summary>
 public sealed record BackupOptions(CronExpression Schedule, int Keep, string? Folder = null)
 {

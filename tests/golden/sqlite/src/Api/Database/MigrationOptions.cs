@@ -5,7 +5,7 @@ namespace my_project.Api.Database;
 /// <summary>
 /// Whether the API and scheduler apply pending migrations when they start (<c>MIGRATE_ON_START</c>, default true).
 /// Turn it off when a step of its own migrates (<c>APP_ROLE=migrate</c>): a process then refuses to start on a
-/// database that lacks migrations, rather than migrating it.
+/// database that lacks migrations, rather than migrating it. Empty means unset, as in <see cref="BackupOptions"/>.
 /// </summary>
 public sealed record MigrationOptions(bool MigrateOnStart)
 {

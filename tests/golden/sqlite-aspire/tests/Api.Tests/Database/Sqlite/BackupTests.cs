@@ -229,6 +229,20 @@ public sealed class BackupTests(ApiFactory factory, ITestOutputHelper output) : 
     }
 
     [Fact]
+    public async Task A_backup_by_hand_that_fails_says_why_in_one_line_and_leaves_no_file()
+    {
+        using var database = new ScratchDatabase();
+        await File.WriteAllTextAsync(database.File, "not a database, but long enough to have a header");
+        var restore = new DatabaseRestore(new SqliteDatabase(database.File), database.Job);
+
+        var error = await Assert.ThrowsAsync<StartupException>(() => restore.BackUpByHandAsync(CancellationToken.None));
+
+        Assert.StartsWith($"Nothing was backed up from {database.File}: ", error.Message);
+        Assert.DoesNotContain('\n', error.Message);
+        Assert.Empty(Directory.GetFiles(database.Backups));
+    }
+
+    [Fact]
     public async Task A_backup_records_its_duration_and_time()
     {
         using var database = await ScratchDatabase.CreateAsync();
@@ -295,13 +309,19 @@ public sealed class BackupTests(ApiFactory factory, ITestOutputHelper output) : 
         Assert.Contains(problem, error.Message);
     }
 
-    [Fact]
-    public void Defaults_are_daily_at_three_utc_keeping_seven()
+    [Theory]
+    [InlineData(null)]
+    [InlineData("")] // as the compose file passes a setting that is not set
+    public void Unset_or_empty_settings_mean_daily_at_three_utc_keeping_seven_in_data_backups(string? value)
     {
-        var options = BackupOptions.FromConfiguration(new ConfigurationBuilder().Build());
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection([new(BackupOptions.ScheduleKey, value), new(BackupOptions.KeepKey, value), new(BackupOptions.FolderKey, value)]).Build();
+
+        var options = BackupOptions.FromConfiguration(configuration);
 
         Assert.Equal(new DateTime(2026, 1, 2, 3, 0, 0, DateTimeKind.Utc), options.Schedule.GetNextOccurrence(new DateTime(2026, 1, 2, 2, 0, 0, DateTimeKind.Utc)));
         Assert.Equal(7, options.Keep);
+        Assert.Null(options.Folder);
     }
 
     private static string RowName(string prefix, int writer, int i) => $"{prefix}-{writer}-{i}";

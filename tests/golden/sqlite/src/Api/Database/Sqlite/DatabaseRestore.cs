@@ -15,10 +15,20 @@ public sealed class DatabaseRestore(SqliteDatabase database, BackupJob backups)
     public const string FileKey = "RESTORE_FILE";
 
     /// <summary>Takes a copy that no pruning deletes, <c>app-&lt;UTC time&gt;-manual.db</c>; returns its path.</summary>
-    /// <exception cref="StartupException">There is no database to back up.</exception>
-    public Task<string> BackUpByHandAsync(CancellationToken cancellationToken) => File.Exists(database.File)
-        ? backups.KeepCopyAsync("manual", cancellationToken)
-        : throw new StartupException($"There is no database at {database.File} to back up; nothing was written.");
+    /// <exception cref="StartupException">There is no database to back up, or it could not be copied; nothing was written.</exception>
+    public async Task<string> BackUpByHandAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return File.Exists(database.File)
+                ? await backups.KeepCopyAsync("manual", cancellationToken)
+                : throw new StartupException($"There is no database at {database.File} to back up; nothing was written.");
+        }
+        catch (Exception e) when (e is SqliteException or IOException or UnauthorizedAccessException)
+        {
+            throw new StartupException($"Nothing was backed up from {database.File}: {e.Message}", e);
+        }
+    }
 
     /// <summary>Puts <paramref name="backup"/> (relative to the project root) in place of the database; returns what it did.</summary>
     /// <exception cref="StartupException">Nothing was restored: why, and what to do.</exception>
