@@ -18,11 +18,14 @@ public sealed class DatabaseRestore(SqliteDatabase database, BackupJob backups)
     /// <exception cref="StartupException">There is no database to back up, or it could not be copied; nothing was written.</exception>
     public async Task<string> BackUpByHandAsync(CancellationToken cancellationToken)
     {
+        if (!File.Exists(database.File))
+        {
+            throw new StartupException($"There is no database at {database.File} to back up; nothing was written.");
+        }
+
         try
         {
-            return File.Exists(database.File)
-                ? await backups.KeepCopyAsync("manual", cancellationToken)
-                : throw new StartupException($"There is no database at {database.File} to back up; nothing was written.");
+            return await backups.KeepCopyAsync("manual", cancellationToken);
         }
         catch (Exception e) when (e is SqliteException or IOException or UnauthorizedAccessException)
         {
