@@ -77,6 +77,20 @@ public sealed partial class TemplateSourceTests(TemplatePack pack)
     }
 
     [Fact]
+    public void Generated_files_cite_nothing_that_only_this_repository_has()
+    {
+        // A generated project has no bench/, .ci/ or pack: a comment that cites them sends its reader nowhere.
+        string[] repositoryOnly = ["bench/", "RESULTS.md", ".ci/", "Aegis.Templates"];
+        var files = Variants.SelectMany(variant => GoldenTree.Files(Repo.Golden(variant)).Select(file => Path.Combine(Repo.Golden(variant), file))).ToList();
+
+        var found = files.SelectMany(file => File.ReadLines(file)
+            .Where(line => repositoryOnly.Any(cited => line.Contains(cited, StringComparison.Ordinal)))
+            .Select(line => $"{file}: {line.Trim()}"));
+        Assert.True(files.Count > 100, "The scan found too few files to be trusted.");
+        Assert.Empty(found);
+    }
+
+    [Fact]
     public void Files_copied_as_they_are_hold_nothing_the_engine_would_replace()
     {
         var template = TemplateJson.Service.Template;

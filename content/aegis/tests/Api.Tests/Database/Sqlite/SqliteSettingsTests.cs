@@ -62,6 +62,23 @@ public sealed class SqliteSettingsTests(ApiFactory factory) : IClassFixture<ApiF
         });
     }
 
+    [Fact]
+    public async Task Writers_waiting_for_the_write_lock_leave_the_thread_pool_to_the_one_that_holds_it()
+    {
+        // Units that await while they hold the lock: if the writers behind them each blocked a thread-pool thread to wait
+        // (a blocking wait, or SQLite's busy handler), the holder's continuation would wait for the pool to grow, for
+        // tens of seconds. Queued without blocking, one after the other, they take about two.
+        var session = factory.Services.GetRequiredService<DbSession>();
+        var units = Enumerable.Range(0, 128).Select(_ => Task.Run(() => session.RunAsync(async db =>
+        {
+            db.Add(new Shield { Name = Guid.NewGuid().ToString("N") });
+            await db.SaveChangesAsync();
+            await Task.Delay(10);
+        })));
+
+        await Task.WhenAll(units).WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
     private static async Task AssertBusyAsync(DbConnection other)
     {
         var busy = await Assert.ThrowsAsync<SqliteException>(() => ScalarAsync(other, "BEGIN IMMEDIATE;"));

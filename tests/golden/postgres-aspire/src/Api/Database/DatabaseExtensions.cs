@@ -30,7 +30,7 @@ public static class DatabaseExtensions
         builder.Services.AddExceptionHandler<DatabaseFaultHandler>();
 
         // The factory serves DbSession and jobs, and AppDbContext per request. Pooled: a context is reset and reused
-        // rather than built for every request, which more than doubles write throughput (bench/RESULTS.md).
+        // rather than built for every request, which more than doubles write throughput under load.
         builder.Services.AddPooledDbContextFactory<AppDbContext>((services, options) =>
         {
             provider.Configure(options);
