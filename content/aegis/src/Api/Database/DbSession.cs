@@ -25,7 +25,7 @@ public sealed class DbSession(IDbContextFactory<AppDbContext> contexts, Database
 
     private readonly SemaphoreSlim? writeTurn = provider.QueuesWriters ? new(1, 1) : null;
 
-    /// <summary>Begins a unit's transaction at its first write, and fails another context's save during the unit at once.</summary>
+    /// <summary>Begins a unit's transaction at its first write, and fails another context's write during the unit at once.</summary>
     internal static IInterceptor Interceptor { get; } = new FirstWrite();
 
     public async Task<T> RunAsync<T>(Func<AppDbContext, CancellationToken, Task<T>> work, CancellationToken cancellationToken = default)
@@ -214,7 +214,7 @@ public sealed class DbSession(IDbContextFactory<AppDbContext> contexts, Database
 
         public async ValueTask<InterceptionResult<int>> SavingChangesAsync(DbContextEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
         {
-            await (UnitOf(eventData.Context, saving: true)?.WriteAsync(save: true, cancellationToken) ?? ValueTask.CompletedTask);
+            await (UnitOf(eventData.Context, writing: true)?.WriteAsync(save: true, cancellationToken) ?? ValueTask.CompletedTask);
             return result;
         }
 
@@ -223,22 +223,30 @@ public sealed class DbSession(IDbContextFactory<AppDbContext> contexts, Database
         public async Task SaveChangesFailedAsync(DbContextErrorEventData eventData, CancellationToken cancellationToken = default) =>
             await (UnitOf(eventData.Context)?.SaveFailedAsync() ?? ValueTask.CompletedTask);
 
-        // EF Core creates a command synchronously, then gives it the transaction begun here.
-        public override InterceptionResult<DbCommand> CommandCreating(CommandCorrelatedEventData eventData, InterceptionResult<DbCommand> result)
+        public override InterceptionResult<int> NonQueryExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<int> result) =>
+            NonQueryExecutingAsync(command, eventData, result).AsTask().GetAwaiter().GetResult();
+
+        // Here rather than in CommandCreating, which EF Core calls synchronously even for ExecuteUpdateAsync: waiting there for
+        // the write turn would block a thread-pool thread, and enough of them starve the unit that holds the turn. The command
+        // was created before the transaction began, so it is given it.
+        public override async ValueTask<InterceptionResult<int>> NonQueryExecutingAsync(
+            DbCommand command, CommandEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
         {
-            if (eventData.CommandSource is CommandSource.ExecuteUpdate or CommandSource.ExecuteDelete or CommandSource.ExecuteSqlRaw)
+            if (eventData.CommandSource is CommandSource.ExecuteUpdate or CommandSource.ExecuteDelete or CommandSource.ExecuteSqlRaw
+                && UnitOf(eventData.Context, writing: true) is { Transaction: null } unit)
             {
-                UnitOf(eventData.Context)?.WriteAsync(save: false, default).AsTask().GetAwaiter().GetResult();
+                await unit.WriteAsync(save: false, cancellationToken);
+                command.Transaction = unit.Transaction!.GetDbTransaction();
             }
 
             return result;
         }
 
-        private static Unit? UnitOf(DbContext? context, bool saving = false) => Current.Value?.Unit is not { Ended: false } unit ? null
+        private static Unit? UnitOf(DbContext? context, bool writing = false) => Current.Value?.Unit is not { Ended: false } unit ? null
             : unit.Db == context ? unit
-            : saving ? throw new InvalidOperationException(
-                "A second context saved during a unit of work on the same flow, where it would wait for the lock the unit itself holds. " +
-                "Save through the unit's context (the session's callback argument, or the request's AppDbContext), or after the unit ends.")
+            : writing ? throw new InvalidOperationException(
+                "A second context wrote during a unit of work on the same flow, where it would wait for the lock the unit itself holds. " +
+                "Write through the unit's context (the session's callback argument, or the request's AppDbContext), or after the unit ends.")
             : null;
     }
 }

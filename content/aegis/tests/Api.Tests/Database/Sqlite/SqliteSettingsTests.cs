@@ -62,8 +62,10 @@ public sealed class SqliteSettingsTests(ApiFactory factory) : IClassFixture<ApiF
         });
     }
 
-    [Fact]
-    public async Task Writers_waiting_for_the_write_lock_leave_the_thread_pool_to_the_one_that_holds_it()
+    [Theory]
+    [InlineData("SaveChangesAsync")]
+    [InlineData("ExecuteUpdateAsync")]
+    public async Task Writers_waiting_for_the_write_lock_leave_the_thread_pool_to_the_one_that_holds_it(string firstWrite)
     {
         // Units that await while they hold the lock: if the writers behind them each blocked a thread-pool thread to wait
         // (a blocking wait, or SQLite's busy handler), the holder's continuation would wait for the pool to grow, for
@@ -71,8 +73,17 @@ public sealed class SqliteSettingsTests(ApiFactory factory) : IClassFixture<ApiF
         var session = factory.Services.GetRequiredService<DbSession>();
         var units = Enumerable.Range(0, 128).Select(_ => Task.Run(() => session.RunAsync(async db =>
         {
-            db.Add(new Shield { Name = Guid.NewGuid().ToString("N") });
-            await db.SaveChangesAsync();
+            var name = Guid.NewGuid().ToString("N");
+            if (firstWrite == "SaveChangesAsync")
+            {
+                db.Add(new Shield { Name = name });
+                await db.SaveChangesAsync();
+            }
+            else
+            {
+                await db.Set<Shield>().Where(s => s.Name == name).ExecuteUpdateAsync(set => set.SetProperty(s => s.DefenseRating, 1));
+            }
+
             await Task.Delay(10);
         })));
 
