@@ -27,6 +27,7 @@ public sealed class ContainerTests(TemplatePack pack, Podman podman, ITestOutput
     public async Task Sqlite_project_runs_api_and_scheduler_in_one_container_as_the_host_user_with_data_mounted()
     {
         Log(podman.StandIns);
+        await podman.UseLibraryAsync(pack.PackagesFolder);
         var project = await pack.GenerateAsync("--database");
         var data = Directory.CreateDirectory(Path.Combine(project, "data")).FullName;
         await Shell.RunAsync("chown", [$"{HostUid}:{HostUid}", data], project);
@@ -115,6 +116,7 @@ public sealed class ContainerTests(TemplatePack pack, Podman podman, ITestOutput
     public async Task Postgres_project_scales_the_api_behind_the_proxy_that_spreads_requests_and_loses_no_acknowledged_write_when_one_stops()
     {
         Log(podman.StandIns);
+        await podman.UseLibraryAsync(pack.PackagesFolder);
         var project = await pack.GenerateAsync("--db-provider", "postgres");
         var port = RunningService.FreePort();
         var postgresPort = RunningService.FreePort();
@@ -289,6 +291,7 @@ public sealed class ContainerTests(TemplatePack pack, Podman podman, ITestOutput
     public async Task Postgres_aspire_project_starts_postgres_on_podman_and_migrate_then_api_and_its_tests_pass()
     {
         Log(podman.StandIns);
+        await podman.UseLibraryAsync(pack.PackagesFolder);
         var project = await pack.BuiltAsync("--db-provider", "postgres", "--aspire");
         Log("built");
         var environment = new Dictionary<string, string?>(podman.Environment)

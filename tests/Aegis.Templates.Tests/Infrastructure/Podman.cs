@@ -125,6 +125,39 @@ public sealed class Podman : IAsyncLifetime
         graceful.Dispose();
     }
 
+    /// <summary>
+    /// Makes the SDK stand-in (<c>mcr.microsoft.com/dotnet/sdk:10.0</c>) serve the library's packages of this run as a
+    /// NuGet source of its own, as nuget.org serves them to users: the Dockerfile restores inside its build context,
+    /// where no folder of this machine is visible, and a generated project carries no NuGet.config of ours.
+    /// </summary>
+    public Task UseLibraryAsync(string packages) => library ??= BuildSdkWithLibraryAsync(packages);
+
+    private Task? library;
+
+    private async Task BuildSdkWithLibraryAsync(string packages)
+    {
+        var context = Directory.CreateTempSubdirectory("aegis-sdk-").FullName;
+        try
+        {
+            var feed = Directory.CreateDirectory(Path.Combine(context, "packages")).FullName;
+            foreach (var package in Directory.GetFiles(packages, "Aegis.*.nupkg").Where(file => !Path.GetFileName(file).StartsWith("Aegis.Templates.")))
+            {
+                File.Copy(package, Path.Combine(feed, Path.GetFileName(package)));
+            }
+
+            File.WriteAllText(Path.Combine(context, "Containerfile"), """
+                FROM localhost/aegis/sdk-standin:10.0
+                COPY packages/ /aegis-packages/
+                RUN dotnet nuget add source /aegis-packages --name aegis-library
+                """);
+            await RunAsync(["build", "--tag", "mcr.microsoft.com/dotnet/sdk:10.0", context], timeout: TimeSpan.FromMinutes(5));
+        }
+        finally
+        {
+            Directory.Delete(context, recursive: true);
+        }
+    }
+
     /// <summary><c>podman …</c> against the tests' storage.</summary>
     public Task<ShellResult> RunAsync(IEnumerable<string> arguments, bool check = true, TimeSpan? timeout = null) =>
         Shell.RunAsync("podman", arguments, "/", Environment, timeout: timeout ?? TimeSpan.FromMinutes(2), check: check);

@@ -7,6 +7,10 @@ public static class Repo
 
     public static string PackProject => Path.Combine(Root, "Aegis.Templates.csproj");
 
+    /// <summary>The library's packages, which generated database projects reference, dependencies first.</summary>
+    public static IEnumerable<string> LibraryProjects =>
+        new[] { "Aegis.Hosting", "Aegis.Database", "Aegis.Database.Sqlite", "Aegis.Database.PostgreSQL" }.Select(name => Path.Combine(Root, "src", name, name + ".csproj"));
+
     public static string TemplateContent => Path.Combine(Root, "content", "aegis");
 
     public static string Golden(string scenario) => Path.Combine(Root, "tests", "golden", scenario);

@@ -5,7 +5,9 @@ namespace Aegis.Templates.Tests.Infrastructure;
 /// <summary>
 /// The pack, built once per test run and installed into a hive of its own (<c>--debug:custom-hive</c>), so the
 /// user's installed templates are never touched. Generated projects live in a temporary folder outside this
-/// repository, so its Directory.Build.props cannot leak into them; each option set is built at most once.
+/// repository, so its Directory.Build.props cannot leak into them; each option set is built at most once. The library
+/// they reference is packed beside the pack, into <see cref="PackagesFolder"/>, which every restore of this test run
+/// reads (<c>RestoreAdditionalProjectSources</c>), never a network feed.
 /// </summary>
 public sealed class TemplatePack : IAsyncLifetime
 {
@@ -22,6 +24,9 @@ public sealed class TemplatePack : IAsyncLifetime
 
     public string PackageFile { get; private set; } = "";
 
+    /// <summary>The template pack and the library's packages, as built from this checkout.</summary>
+    public string PackagesFolder => Path.Combine(WorkRoot, "packages");
+
     public ShellResult Install { get; private set; } = null!;
 
     /// <summary>
@@ -32,9 +37,14 @@ public sealed class TemplatePack : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var packages = Path.Combine(WorkRoot, "packages");
-        await Shell.RunAsync("dotnet", ["pack", Repo.PackProject, "--output", packages, "-nologo", "-v", "q"], Repo.Root);
+        var packages = PackagesFolder;
+        foreach (var project in Repo.LibraryProjects.Prepend(Repo.PackProject))
+        {
+            await Shell.RunAsync("dotnet", ["pack", project, "--output", packages, "-nologo", "-v", "q"], Repo.Root);
+        }
+
         PackageFile = Directory.GetFiles(packages, "Aegis.Templates.*.nupkg").Single();
+        UseLibraryAsBuilt(packages);
         Install = await NewAsync(["install", PackageFile]);
 
         var cliHome = Directory.CreateDirectory(Path.Combine(WorkRoot, "cli-home")).FullName;
@@ -42,6 +52,22 @@ public sealed class TemplatePack : IAsyncLifetime
             ?? Path.Combine(System.Environment.GetFolderPath(System.Environment.SpecialFolder.UserProfile), ".nuget", "packages");
         CliEnvironment = new Dictionary<string, string?> { ["DOTNET_CLI_HOME"] = cliHome, ["NUGET_PACKAGES"] = nugetPackages };
         await Shell.RunAsync("dotnet", ["new", "install", PackageFile], WorkRoot, CliEnvironment);
+    }
+
+    /// <summary>
+    /// Makes every restore that this test run starts find the library in <paramref name="packages"/>, and never a copy
+    /// of the same version cached by an earlier run: the version stays the pack's until a release, so the cached copies
+    /// are deleted first.
+    /// </summary>
+    private static void UseLibraryAsBuilt(string packages)
+    {
+        System.Environment.SetEnvironmentVariable("RestoreAdditionalProjectSources", packages);
+        var cache = System.Environment.GetEnvironmentVariable("NUGET_PACKAGES")
+            ?? Path.Combine(System.Environment.GetFolderPath(System.Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+        foreach (var cached in Directory.Exists(cache) ? Directory.GetDirectories(cache, "aegis.database*") : [])
+        {
+            Directory.Delete(cached, recursive: true);
+        }
     }
 
     public async Task DisposeAsync()
@@ -87,14 +113,40 @@ public sealed class TemplatePack : IAsyncLifetime
     /// <summary>The service's dll in a project built by <see cref="BuiltAsync"/>.</summary>
     public static string ApiDll(string project) => Path.Combine(project, "src/Api/bin/Debug/net10.0/Api.dll");
 
-    /// <summary>The project for <paramref name="options"/>, generated and built with warnings as errors once per run.</summary>
+    /// <summary>
+    /// The project for <paramref name="options"/>, generated and built with warnings as errors once per run, with the
+    /// tests of <c>InGenerated/</c> added to its own (<see cref="AddInGeneratedTests"/>).
+    /// </summary>
     public Task<string> BuiltAsync(params string[] options) =>
         OncePerRun($"built: {string.Join(' ', options)}", async () =>
         {
             var project = await GenerateAsync(options);
+            AddInGeneratedTests(project, options);
             await Shell.RunAsync("dotnet", ["build", "-warnaserror", "-nodeReuse:false"], project, timeout: TimeSpan.FromMinutes(10));
             return project;
         });
+
+    /// <summary>
+    /// Tests of what a generated project does beyond what its own tests show: InGenerated/Service/ (the service defaults)
+    /// in every project, and InGenerated/Database/ (the session helper beyond its patterns, the OpenAPI conventions on the
+    /// example) in a database project without Aspire, whose API is the same code. They are written as the template would
+    /// write them: in the namespace of <see cref="ProjectName"/>, with the template's provider symbol defined.
+    /// </summary>
+    public static void AddInGeneratedTests(string project, string[] options)
+    {
+        var database = options.Any(option => option is "--database" or "--db-provider");
+        var folders = database && !options.Contains("--aspire") ? new[] { "Service", "Database" } : ["Service"];
+        var symbols = !database ? "" : options.Contains("postgres") ? "#define UsePostgres\n" : "#define UseSqlite\n";
+        foreach (var folder in folders)
+        {
+            var target = Directory.CreateDirectory(Path.Combine(project, "tests/Api.Tests/InGenerated", folder)).FullName;
+            foreach (var file in Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "InGenerated", folder), "*.cs"))
+            {
+                var source = File.ReadAllText(file).Replace("AegisApp.", ProjectName.Replace('-', '_') + ".", StringComparison.Ordinal);
+                File.WriteAllText(Path.Combine(target, Path.GetFileName(file)), symbols + source);
+            }
+        }
+    }
 
     // The first caller with KEY makes the project; every later one gets the same folder (or the same failure).
     private Task<string> OncePerRun(string key, Func<Task<string>> make) =>

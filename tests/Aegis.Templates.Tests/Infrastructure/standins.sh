@@ -4,7 +4,8 @@
 # postgres:17, for files that fix that tag) and haproxy:3.2, made from a debootstrap Debian 12 (minbase) with this
 # machine's own .NET, Debian's postgresql-15 and Debian's haproxy (2.6). The container tests
 # (ContainerTests, Infrastructure/Podman.cs) run this with podman pointed at their own storage; the generated
-# project's files stay exactly what users run against the real images.
+# project's files stay exactly what users run against the real images. The SDK's is named sdk-standin here: Podman.cs
+# names it mcr.microsoft.com/dotnet/sdk:10.0 once it also serves this run's Aegis packages, as nuget.org serves them.
 #
 #   standins.sh CACHE_DIR     builds what is missing, reuses what is cached, prints one line per image
 #
@@ -30,7 +31,8 @@ recipe=$(echo "$suite minbase $base_packages | $server_packages | $proxy_package
 key=$( { cat "$0"; echo "$dotnet_root $sdk_version $runtime_version $aspnet_version $revocation"; cat "$ca_bundle";
          cat "$nuget_config" 2>/dev/null || true; } | sha256sum | cut -c 1-16)
 
-sdk=mcr.microsoft.com/dotnet/sdk:10.0
+# The SDK's own stand-in; Podman.cs puts this run's library packages on top of it under the real name.
+sdk=localhost/aegis/sdk-standin:10.0
 aspnet=mcr.microsoft.com/dotnet/aspnet:10.0
 postgres=docker.io/library/postgres:15
 postgres_alias=docker.io/library/postgres:17

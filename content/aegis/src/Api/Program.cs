@@ -1,7 +1,6 @@
 using AegisApp.Api.Infrastructure;
 #if (UseDatabase)
 using AegisApp.Api.Database;
-using AegisApp.Api.Scheduling;
 #endif
 
 var builder = WebApplication.CreateBuilder(args);
@@ -10,7 +9,6 @@ try
     builder.AddServiceDefaults();
 #if (UseDatabase)
     builder.AddDatabase();
-    builder.AddScheduler();
 #endif
 
     var app = builder.Build();

@@ -18,7 +18,7 @@ public static class EndpointExtensions
 
     /// <summary>
     /// Maps the endpoints of every <see cref="IEndpoints"/> class in this project, in order of their names, each
-    /// described in the OpenAPI document by <see cref="ApiDocument.Describe"/>.
+    /// described in the OpenAPI document by <see cref="ApiConventions.Describe"/>.
     /// </summary>
     public static IEndpointRouteBuilder MapEndpoints(this IEndpointRouteBuilder app)
     {
@@ -26,7 +26,7 @@ public static class EndpointExtensions
             .Where(type => type is { IsClass: true, IsAbstract: false } && type.IsAssignableTo(typeof(IEndpoints)))
             .OrderBy(type => type.FullName, StringComparer.Ordinal);
         var api = app.MapGroup("");
-        ((IEndpointConventionBuilder)api).Finally(ApiDocument.Describe); // after the endpoints' own conventions
+        ((IEndpointConventionBuilder)api).Finally(ApiConventions.Describe); // after the endpoints' own conventions
         foreach (var feature in features)
         {
             MapFeature.MakeGenericMethod(feature).Invoke(null, [api]);

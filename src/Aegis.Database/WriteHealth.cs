@@ -1,0 +1,55 @@
+using System.Data.Common;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace Aegis.Database;
+
+/// <summary>
+/// Whether the database takes writes. A command or commit that fails because the disk is full or cannot be written
+/// (as the provider tells them apart from other errors) turns this health check Degraded with the reason; the next
+/// write that succeeds turns it Healthy again, with no restart. Reads usually still work meanwhile. One that fails
+/// because the database was busy or locked is counted in <c>aegis.database.lock_errors</c>.
+/// </summary>
+internal sealed class WriteHealth(DatabaseProvider provider, DatabaseTelemetry telemetry)
+    : IDbCommandInterceptor, IDbTransactionInterceptor, ISaveChangesInterceptor, IHealthCheck
+{
+    private volatile string? fault;
+
+    /// <summary>What is wrong with the database's storage, if <paramref name="exception"/> or one it wraps says so.</summary>
+    public string? FaultOf(Exception? exception) =>
+        exception is null ? null : provider.DescribeStorageFault(exception) ?? FaultOf(exception.InnerException);
+
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        Task.FromResult(fault is { } description ? HealthCheckResult.Degraded(description) : HealthCheckResult.Healthy());
+
+    public void CommandFailed(DbCommand command, CommandErrorEventData eventData) => Observe(eventData.Exception);
+
+    public Task CommandFailedAsync(DbCommand command, CommandErrorEventData eventData, CancellationToken cancellationToken = default) =>
+        Observe(eventData.Exception);
+
+    public void TransactionFailed(DbTransaction transaction, TransactionErrorEventData eventData) => Observe(eventData.Exception);
+
+    public Task TransactionFailedAsync(DbTransaction transaction, TransactionErrorEventData eventData, CancellationToken cancellationToken = default) =>
+        Observe(eventData.Exception);
+
+    // Rows written: the storage takes writes again. A commit that then fails sets the fault anew.
+    public int SavedChanges(SaveChangesCompletedEventData eventData, int result)
+    {
+        fault = result > 0 ? null : fault;
+        return result;
+    }
+
+    public ValueTask<int> SavedChangesAsync(SaveChangesCompletedEventData eventData, int result, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(SavedChanges(eventData, result));
+
+    private Task Observe(Exception exception)
+    {
+        fault = FaultOf(exception) ?? fault;
+        if (provider.LockErrorOf(exception) is { } errorType)
+        {
+            telemetry.CountLockError(errorType);
+        }
+
+        return Task.CompletedTask;
+    }
+}

@@ -1,0 +1,139 @@
+using AegisApp.Api.Database;
+using AegisApp.Api.Shields;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AegisApp.Api.Tests.Database;
+
+/// <summary>
+/// The request-scoped unit of work, driven with handlers that succeed, fail with a status, and throw (beyond the
+/// patterns in <see cref="SessionPatternTests"/>).
+/// </summary>
+public sealed class UnitOfWorkFilterTests(ApiFactory factory) : IClassFixture<ApiFactory>
+{
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_result_union_is_judged_by_the_result_it_holds(bool found)
+    {
+        var name = Guid.NewGuid().ToString("N");
+
+        await RunHandlerAsync(async db =>
+        {
+            db.Set<Shield>().Add(new Shield { Name = name });
+            await db.SaveChangesAsync();
+            Results<Ok, NotFound> result = found ? TypedResults.Ok() : TypedResults.NotFound(); // as the handlers return
+            return result;
+        });
+
+        Assert.Equal(found, await ExistsAsync(name));
+    }
+
+    [Fact]
+    public async Task Unsaved_changes_of_a_successful_handler_are_saved()
+    {
+        var name = Guid.NewGuid().ToString("N");
+
+        await RunHandlerAsync(db =>
+        {
+            db.Set<Shield>().Add(new Shield { Name = name });
+            return Task.FromResult<object?>(TypedResults.NoContent());
+        });
+
+        Assert.True(await ExistsAsync(name));
+    }
+
+    [Fact]
+    public async Task A_throwing_handler_writes_nothing_and_its_exception_propagates()
+    {
+        var name = Guid.NewGuid().ToString("N");
+
+        await Assert.ThrowsAsync<TimeoutException>(() => RunHandlerAsync(async db =>
+        {
+            db.Set<Shield>().Add(new Shield { Name = name });
+            await db.SaveChangesAsync();
+            throw new TimeoutException();
+        }));
+
+        Assert.False(await ExistsAsync(name));
+    }
+
+    [Theory]
+    [InlineData(StatusCodes.Status200OK, true)]
+    [InlineData(StatusCodes.Status422UnprocessableEntity, false)]
+    public async Task A_session_opened_by_the_handler_joins_the_request(int status, bool committed)
+    {
+        var name = Guid.NewGuid().ToString("N");
+
+        await RunHandlerAsync(async (db, http) =>
+        {
+            await http.RequestServices.GetRequiredService<DbSession>().RunAsync(joined =>
+            {
+                Assert.Same(db, joined);
+                joined.Set<Shield>().Add(new Shield { Name = name });
+            });
+            return TypedResults.StatusCode(status);
+        });
+
+        Assert.Equal(committed, await ExistsAsync(name));
+    }
+
+    [Theory]
+    [InlineData(StatusCodes.Status200OK, true)]
+    [InlineData(StatusCodes.Status409Conflict, false)]
+    public async Task A_value_or_an_empty_result_is_judged_by_the_status_the_handler_set(int status, bool committed)
+    {
+        var (asValue, asEmpty) = (Guid.NewGuid().ToString("N"), Guid.NewGuid().ToString("N"));
+
+        await RunHandlerAsync((db, http) =>
+        {
+            http.Response.StatusCode = status;
+            db.Set<Shield>().Add(new Shield { Name = asValue });
+            return Task.FromResult<object?>(new { asValue });
+        });
+        await RunHandlerAsync((db, http) =>
+        {
+            http.Response.StatusCode = status;
+            db.Set<Shield>().Add(new Shield { Name = asEmpty });
+            return Task.FromResult<object?>(Results.Empty);
+        });
+
+        Assert.Equal(committed, await ExistsAsync(asValue));
+        Assert.Equal(committed, await ExistsAsync(asEmpty));
+    }
+
+    [Fact]
+    public async Task A_result_that_does_not_say_its_status_is_refused_and_writes_nothing()
+    {
+        var name = Guid.NewGuid().ToString("N");
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => RunHandlerAsync(db =>
+        {
+            db.Set<Shield>().Add(new Shield { Name = name });
+            return Task.FromResult<object?>(new StatuslessResult());
+        }));
+
+        Assert.StartsWith("A write endpoint returned StatuslessResult, which does not say its status code", error.Message);
+        Assert.False(await ExistsAsync(name));
+    }
+
+    private Task<object?> RunHandlerAsync(Func<AppDbContext, Task<object?>> handler) =>
+        SessionPatternTests.RunHandlerAsync(factory, (db, _) => handler(db));
+
+    private Task<object?> RunHandlerAsync(Func<AppDbContext, HttpContext, Task<object?>> handler) =>
+        SessionPatternTests.RunHandlerAsync(factory, handler);
+
+    /// <summary>A result that sets its status only when it is written, as a custom one may.</summary>
+    private sealed class StatuslessResult : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            httpContext.Response.StatusCode = StatusCodes.Status409Conflict;
+            return Task.CompletedTask;
+        }
+    }
+
+    private Task<bool> ExistsAsync(string name) => SessionPatternTests.ExistsAsync(factory, name);
+}
