@@ -16,7 +16,11 @@ public sealed class AegisDatabaseSettings
     /// The folder that relative paths (a SQLite file in <c>DATABASE_URL</c>, <c>BACKUP_FOLDER</c>, <c>RESTORE_FILE</c>)
     /// are resolved against.
     /// </summary>
-    /// <value>The default value is null: the host's content root.</value>
+    /// <value>
+    /// The default value is null: the folder of the solution file above the app's binaries (so that <c>dotnet run</c>,
+    /// an IDE and <c>dotnet App.dll</c> all find <c>data/</c> beside it), or the host's content root where there is none,
+    /// as in a container.
+    /// </value>
     public string? RootPath { get; set; }
 
     /// <summary>Whether the API and scheduler leave the migrations to <c>APP_ROLE=migrate</c>, as <c>MIGRATE_ON_START=false</c> does.</summary>

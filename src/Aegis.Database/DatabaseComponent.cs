@@ -10,13 +10,13 @@ namespace Aegis.Database;
 /// <summary>What every provider's <c>Add…Database</c> registers, after it has read its own <c>DATABASE_URL</c>.</summary>
 internal static partial class DatabaseComponent
 {
-    /// <summary>The settings from <c>Aegis:Database</c>, then <paramref name="configure"/>; the root defaults to the content root.</summary>
+    /// <summary>The settings from <c>Aegis:Database</c>, then <paramref name="configure"/>.</summary>
     public static AegisDatabaseSettings ReadSettings(IHostApplicationBuilder builder, Action<AegisDatabaseSettings>? configure)
     {
         var settings = new AegisDatabaseSettings();
         builder.Configuration.GetSection(AegisDatabaseSettings.SectionName).Bind(settings);
         configure?.Invoke(settings);
-        settings.RootPath = Path.GetFullPath(settings.RootPath ?? builder.Environment.ContentRootPath);
+        settings.RootPath = Path.GetFullPath(settings.RootPath ?? ProjectRoot.SolutionFolder ?? builder.Environment.ContentRootPath);
         return settings;
     }
 

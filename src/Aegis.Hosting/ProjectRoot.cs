@@ -11,9 +11,12 @@ public static class ProjectRoot
     /// The nearest folder above the app's binaries that holds a solution file (a source checkout), otherwise the
     /// binaries' own folder (a container's <c>/app</c>, or any published copy).
     /// </summary>
-    public static string Path { get; } = Find(AppContext.BaseDirectory);
+    public static string Path { get; } = Find(AppContext.BaseDirectory) ?? System.IO.Path.GetFullPath(AppContext.BaseDirectory);
 
-    internal static string Find(string start)
+    /// <summary>The nearest folder above the app's binaries that holds a solution file, if there is one.</summary>
+    public static string? SolutionFolder { get; } = Find(AppContext.BaseDirectory);
+
+    internal static string? Find(string start)
     {
         for (var folder = new DirectoryInfo(start); folder is not null; folder = folder.Parent)
         {
@@ -23,6 +26,6 @@ public static class ProjectRoot
             }
         }
 
-        return System.IO.Path.GetFullPath(start);
+        return null;
     }
 }

@@ -1,6 +1,5 @@
 using System.ComponentModel.DataAnnotations;
 using AegisApp.Api.Database;
-using AegisApp.Api.Infrastructure;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 
