@@ -37,22 +37,53 @@ public static class AegisPostgresDatabaseExtensions
         Action<DbContextOptionsBuilder>? configureDbContextOptions = null)
         where TContext : DbContext
     {
-        ArgumentNullException.ThrowIfNull(builder);
         var settings = DatabaseComponent.ReadSettings(builder, configureSettings);
-
-        // Npgsql's own telemetry: a span per command (with its SQL) and the connection pool's metrics.
-        builder.Services.AddOpenTelemetry()
-            .WithTracing(tracing => tracing.AddNpgsql())
-            .WithMetrics(metrics => metrics.AddNpgsqlInstrumentation());
 
         // Named in pg_stat_activity as "Api (scheduler)", … unless DATABASE_URL's application_name says otherwise.
         var connection = new NpgsqlConnectionStringBuilder(PostgresUrl.ToConnectionString(builder.Configuration[DatabaseUrl.Key]));
         connection.ApplicationName ??= $"{builder.Environment.ApplicationName} ({builder.Configuration.GetAppRole().ToString().ToLowerInvariant()})";
-        var provider = new PostgresProvider(connection.ConnectionString, settings.RootPath!);
+        var provider = new PostgresProvider(() => connection.ConnectionString, settings.RootPath!);
+        AddPostgresServices(builder, _ => provider);
+        DatabaseComponent.Add<TContext>(builder, provider, settings, configureDbContextOptions);
+        return builder;
+    }
+
+    /// <summary>
+    /// Adds the database component's machinery to <typeparamref name="TContext"/>, which the application registered itself
+    /// on PostgreSQL (<c>AddDbContext</c>, <c>AddDbContextPool</c> or <c>AddPooledDbContextFactory</c> with
+    /// <c>UseNpgsql</c>, or Aspire's <c>AddNpgsqlDbContext</c>): health checks, Npgsql's traces and metrics and the
+    /// <c>aegis.database.*</c> telemetry. Migrations on start, backups, the scheduler and the 409/503 fault mapping stay
+    /// off unless <paramref name="configureSettings"/> turns them on.
+    /// </summary>
+    /// <remarks>Reads the section <c>Aegis:Database</c> into <see cref="AegisDatabaseSettings"/>; the database is the context's own.</remarks>
+    /// <typeparam name="TContext">The application's context, already registered.</typeparam>
+    /// <param name="builder">The host's builder.</param>
+    /// <param name="configureSettings">Changes the settings after they are read from configuration.</param>
+    /// <returns>The builder, for chaining.</returns>
+    /// <exception cref="InvalidOperationException"><typeparamref name="TContext"/> is not registered.</exception>
+    public static IHostApplicationBuilder EnrichPostgresDatabase<TContext>(
+        this IHostApplicationBuilder builder, Action<AegisDatabaseSettings>? configureSettings = null)
+        where TContext : DbContext
+    {
+        var settings = DatabaseComponent.ReadSettings(builder, configureSettings, enriching: true);
+        AddPostgresServices(builder, services => new PostgresProvider(() =>
+        {
+            using var scope = services.CreateScope();
+            return scope.ServiceProvider.GetRequiredService<TContext>().Database.GetConnectionString()
+                ?? throw new InvalidOperationException($"{typeof(TContext).Name} has no connection string to back up or migrate.");
+        }, settings.RootPath!));
+        DatabaseComponent.Enrich<TContext>(builder, services => services.GetRequiredService<PostgresProvider>(), settings);
+        return builder;
+    }
+
+    private static void AddPostgresServices(IHostApplicationBuilder builder, Func<IServiceProvider, PostgresProvider> provider)
+    {
+        // Npgsql's own telemetry: a span per command (with its SQL) and the connection pool's metrics.
+        builder.Services.AddOpenTelemetry()
+            .WithTracing(tracing => tracing.AddNpgsql())
+            .WithMetrics(metrics => metrics.AddNpgsqlInstrumentation());
         builder.Services.AddSingleton(provider);
         builder.Services.AddSingleton<ISchedulerLock, SchedulerLock>();
         builder.Services.AddSingleton<IDatabaseRestore, PostgresRestore>();
-        DatabaseComponent.Add<TContext>(builder, provider, settings, configureDbContextOptions);
-        return builder;
     }
 }

@@ -9,14 +9,17 @@ namespace Aegis.Database.PostgreSQL;
 /// What the shared machinery asks of PostgreSQL: EF Core on Npgsql, the database created at start-up if the server has
 /// none of that name, and the server's errors told apart.
 /// </summary>
-internal sealed class PostgresProvider(string connectionString, string root) : DatabaseProvider
+internal sealed class PostgresProvider(Func<string> findConnectionString, string root) : DatabaseProvider
 {
     // Any number that nothing else on the server takes advisory locks with.
     private const long MigrationsLockKey = 0x_1A2B_3C4D_5E6F_7081;
 
-    public string ConnectionString => connectionString;
+    private readonly Lazy<string> connectionString = new(findConnectionString);
 
-    public override string DisplayName { get; } = new NpgsqlConnectionStringBuilder(connectionString).Database ?? "";
+    /// <summary>Known at once from <c>DATABASE_URL</c>, or, for a context the application configured, read from it when first needed.</summary>
+    public string ConnectionString => connectionString.Value;
+
+    public override string DisplayName => new NpgsqlConnectionStringBuilder(ConnectionString).Database ?? "";
 
     /// <summary>Where <see cref="BackupJob"/> keeps copies: data/backups/&lt;database&gt;-&lt;UTC time&gt;.dump (/app/data/backups in the image).</summary>
     public override string BackupFolder { get; } = Path.Combine(root, "data", "backups");
@@ -25,7 +28,7 @@ internal sealed class PostgresProvider(string connectionString, string root) : D
 
     public override string BackupExtension => ".dump";
 
-    public override void Configure(DbContextOptionsBuilder options) => options.UseNpgsql(connectionString);
+    public override void Configure(DbContextOptionsBuilder options) => options.UseNpgsql(ConnectionString);
 
     /// <summary>Whether the database exists, creating it if <paramref name="create"/>; first, so that a first start logs no failed connections.</summary>
     public override async Task<bool> PrepareAsync(DbContext db, bool create, CancellationToken cancellationToken)
@@ -94,7 +97,7 @@ internal sealed class PostgresProvider(string connectionString, string root) : D
     /// leaves no pg_dump behind.
     /// </summary>
     public override Task WriteBackupAsync(string path, FileStream file, CancellationToken cancellationToken) =>
-        PostgresClient.RunAsync("pg_dump", connectionString, ["--format=custom", "--no-password"], file, cancellationToken);
+        PostgresClient.RunAsync("pg_dump", ConnectionString, ["--format=custom", "--no-password"], file, cancellationToken);
 
     public override string? DescribeStorageFault(Exception exception) => (exception as PostgresException)?.SqlState switch
     {

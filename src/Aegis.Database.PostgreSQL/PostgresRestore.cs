@@ -46,12 +46,12 @@ internal sealed class PostgresRestore(PostgresProvider provider, BackupJob backu
         }
 
         bool existed;
-        await using (var db = await contexts.CreateAsync(cancellationToken))
+        await using (var context = contexts.Create())
         {
-            existed = await provider.PrepareAsync(db, create: false, cancellationToken);
+            existed = await provider.PrepareAsync(context.Db, create: false, cancellationToken);
             if (!existed)
             {
-                await provider.PrepareAsync(db, create: true, cancellationToken); // a new server: restore into a new database
+                await provider.PrepareAsync(context.Db, create: true, cancellationToken); // a new server: restore into a new database
             }
         }
 

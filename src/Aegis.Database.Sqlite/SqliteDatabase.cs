@@ -67,6 +67,16 @@ internal sealed record SqliteDatabase(string File)
         return new SqliteDatabase(file);
     }
 
+    /// <summary>The database of a context the application configured itself, from its connection string.</summary>
+    /// <exception cref="StartupException">The connection string names no file (an in-memory database has no backups).</exception>
+    public static SqliteDatabase FromConnectionString(string? connectionString)
+    {
+        var file = new SqliteConnectionStringBuilder(connectionString).DataSource;
+        return file is "" or ":memory:" || file.StartsWith("file::memory:", StringComparison.Ordinal)
+            ? throw new StartupException($"The SQLite database of '{connectionString}' is not a file: the database component needs one.")
+            : new SqliteDatabase(Path.GetFullPath(file));
+    }
+
     /// <summary>The full path of the SQLite file that <paramref name="url"/> names; unset or empty means <see cref="DefaultUrl"/>.</summary>
     /// <exception cref="StartupException">The URL is malformed or not a SQLite URL; the message says how to fix it.</exception>
     public static string FileOf(string? url, string projectRoot)

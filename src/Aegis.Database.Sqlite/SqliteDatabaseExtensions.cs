@@ -1,6 +1,7 @@
 using Aegis.Database;
 using Aegis.Database.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -33,15 +34,48 @@ public static class AegisSqliteDatabaseExtensions
         Action<DbContextOptionsBuilder>? configureDbContextOptions = null)
         where TContext : DbContext
     {
-        ArgumentNullException.ThrowIfNull(builder);
         var settings = DatabaseComponent.ReadSettings(builder, configureSettings);
         var database = SqliteDatabase.FromUrl(builder.Configuration[DatabaseUrl.Key], settings.RootPath!);
-        builder.Services.AddSingleton(database);
-        builder.Services.AddSingleton<SqliteWriteQueue>();
-        builder.Services.AddSingleton<IDatabaseRestore, SqliteRestore>();
-        DatabaseComponent.Add<TContext>(
-            builder, new SqliteProvider(database), settings, configureDbContextOptions,
-            services => [services.GetRequiredService<SqliteWriteQueue>()]);
+        var provider = new SqliteProvider(() => database);
+        AddSqliteServices(builder, _ => provider);
+        DatabaseComponent.Add<TContext>(builder, provider, settings, configureDbContextOptions, Interceptors);
         return builder;
     }
+
+    /// <summary>
+    /// Adds the database component's machinery to <typeparamref name="TContext"/>, which the application registered itself
+    /// on a SQLite file (<c>AddDbContext</c>, <c>AddDbContextPool</c> or <c>AddPooledDbContextFactory</c> with
+    /// <c>UseSqlite</c>): its connection settings (WAL, <c>synchronous=NORMAL</c>, foreign keys, a 30 s busy timeout),
+    /// this process's writers queued for the one write lock, health checks and telemetry. Migrations on start, backups,
+    /// the scheduler and the 409/503 fault mapping stay off unless <paramref name="configureSettings"/> turns them on.
+    /// </summary>
+    /// <remarks>Reads the section <c>Aegis:Database</c> into <see cref="AegisDatabaseSettings"/>; the file is the context's own.</remarks>
+    /// <typeparam name="TContext">The application's context, already registered.</typeparam>
+    /// <param name="builder">The host's builder.</param>
+    /// <param name="configureSettings">Changes the settings after they are read from configuration.</param>
+    /// <returns>The builder, for chaining.</returns>
+    /// <exception cref="InvalidOperationException"><typeparamref name="TContext"/> is not registered.</exception>
+    public static IHostApplicationBuilder EnrichSqliteDatabase<TContext>(
+        this IHostApplicationBuilder builder, Action<AegisDatabaseSettings>? configureSettings = null)
+        where TContext : DbContext
+    {
+        var settings = DatabaseComponent.ReadSettings(builder, configureSettings, enriching: true);
+        AddSqliteServices(builder, services => new SqliteProvider(() =>
+        {
+            using var scope = services.CreateScope();
+            return SqliteDatabase.FromConnectionString(scope.ServiceProvider.GetRequiredService<TContext>().Database.GetConnectionString());
+        }));
+        DatabaseComponent.Enrich<TContext>(builder, services => services.GetRequiredService<SqliteProvider>(), settings, Interceptors);
+        return builder;
+    }
+
+    private static void AddSqliteServices(IHostApplicationBuilder builder, Func<IServiceProvider, SqliteProvider> provider)
+    {
+        builder.Services.AddSingleton(provider);
+        builder.Services.AddSingleton<SqliteWriteQueue>();
+        builder.Services.AddSingleton<IDatabaseRestore, SqliteRestore>();
+    }
+
+    private static IEnumerable<IInterceptor> Interceptors(IServiceProvider services) =>
+        [new SqliteProvider.ConnectionSettings(), services.GetRequiredService<SqliteWriteQueue>()];
 }

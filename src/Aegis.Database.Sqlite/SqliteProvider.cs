@@ -11,24 +11,27 @@ namespace Aegis.Database.Sqlite;
 /// What the shared machinery asks of SQLite: EF Core on <see cref="SqliteDatabase"/>'s file, marked in use and put in
 /// WAL mode at start-up, and SQLite's errors told apart.
 /// </summary>
-internal sealed class SqliteProvider(SqliteDatabase database) : DatabaseProvider
+internal sealed class SqliteProvider(Func<SqliteDatabase> findDatabase) : DatabaseProvider
 {
+    private readonly Lazy<SqliteDatabase> database = new(findDatabase);
     private FileStream? inUse;
 
-    public override string DisplayName => database.File;
+    /// <summary>The file: known at once from <c>DATABASE_URL</c>, or, for a context the application configured, read from its connection string when first needed.</summary>
+    public SqliteDatabase Database => database.Value;
+
+    public override string DisplayName => Database.File;
 
     /// <summary>data/backups/app-&lt;UTC time&gt;.db beside data/app.db.</summary>
-    public override string BackupFolder => database.BackupFolder;
+    public override string BackupFolder => Database.BackupFolder;
 
-    public override string BackupName => Path.GetFileNameWithoutExtension(database.File);
+    public override string BackupName => Path.GetFileNameWithoutExtension(Database.File);
 
     public override string BackupExtension => ".db";
 
     /// <summary>Seconds a backup waits for a database another connection holds locked (the service's busy_timeout).</summary>
     private const int LockedAttempts = 30;
 
-    public override void Configure(DbContextOptionsBuilder options) =>
-        options.UseSqlite(database.ConnectionString).AddInterceptors(new ConnectionSettings());
+    public override void Configure(DbContextOptionsBuilder options) => options.UseSqlite(Database.ConnectionString);
 
     /// <summary>
     /// Marks the file in use (<c>make restore</c> refuses while the service runs) and puts it in WAL mode, so readers never
@@ -36,13 +39,14 @@ internal sealed class SqliteProvider(SqliteDatabase database) : DatabaseProvider
     /// </summary>
     public override async Task<bool> PrepareAsync(DbContext db, bool create, CancellationToken cancellationToken)
     {
-        if (!create && !File.Exists(database.File))
+        if (!create && !File.Exists(Database.File))
         {
             return false;
         }
 
         inUse ??= HoldInUseLock();
-        await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode = WAL;", cancellationToken);
+        await db.Database.OpenConnectionAsync(cancellationToken); // creates the file, in WAL mode (ConnectionSettings)
+        await db.Database.CloseConnectionAsync();
         return true;
     }
 
@@ -81,7 +85,7 @@ internal sealed class SqliteProvider(SqliteDatabase database) : DatabaseProvider
     private void VacuumInto(string file, CancellationToken cancellationToken)
     {
         // Unpooled: the interrupt below must never reach a connection that is back in the pool serving someone else.
-        using var source = new SqliteConnection(new SqliteConnectionStringBuilder(database.ConnectionString) { Pooling = false }.ToString());
+        using var source = new SqliteConnection(new SqliteConnectionStringBuilder(Database.ConnectionString) { Pooling = false }.ToString());
         source.Open();
         using var interrupt = cancellationToken.Register(() => raw.sqlite3_interrupt(source.Handle));
         using var command = source.CreateCommand();
@@ -110,27 +114,28 @@ internal sealed class SqliteProvider(SqliteDatabase database) : DatabaseProvider
     {
         try
         {
-            return new FileStream(database.LockFile, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite);
+            return new FileStream(Database.LockFile, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite);
         }
         catch (IOException e) when (e is not FileNotFoundException and not DirectoryNotFoundException)
         {
             throw new StartupException(
-                $"{database.File} is being restored (a restore holds {database.LockFile}); start the service when it has finished.", e);
+                $"{Database.File} is being restored (a restore holds {Database.LockFile}); start the service when it has finished.", e);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new StartupException($"{database.File} cannot be used: its lock file cannot be created ({e.Message}).", e);
+            throw new StartupException($"{Database.File} cannot be used: its lock file cannot be created ({e.Message}).", e);
         }
     }
 
     /// <summary>
     /// SQLite settings that belong to a connection, applied once per native connection (which Microsoft.Data.Sqlite
-    /// pools and reopens for many requests) rather than on every open. <c>synchronous = NORMAL</c>: under WAL a commit
+    /// pools and reopens for many requests) rather than on every open. <c>journal_mode = WAL</c> (kept by the file once
+    /// set): readers never wait for the writer. <c>synchronous = NORMAL</c>: under WAL a commit
     /// survives a crash of the service, and only the last ones can be lost on power failure, for one fsync per checkpoint
     /// instead of per commit. <c>busy_timeout</c>: wait up to 30 s for another process's lock. <c>foreign_keys</c>:
     /// SQLite enforces them only when asked, connection by connection.
     /// </summary>
-    private sealed class ConnectionSettings : DbConnectionInterceptor
+    internal sealed class ConnectionSettings : DbConnectionInterceptor
     {
         private static readonly ConditionalWeakTable<sqlite3, object> Configured = new(); // an entry goes with its connection
 
@@ -139,7 +144,7 @@ internal sealed class SqliteProvider(SqliteDatabase database) : DatabaseProvider
             if (Configured.TryAdd(((SqliteConnection)connection).Handle!, new object()))
             {
                 using var command = connection.CreateCommand();
-                command.CommandText = $"PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = {SqliteDatabase.BusyTimeoutSeconds * 1000}; PRAGMA foreign_keys = ON;";
+                command.CommandText = $"PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = {SqliteDatabase.BusyTimeoutSeconds * 1000}; PRAGMA foreign_keys = ON;";
                 command.ExecuteNonQuery();
             }
         }

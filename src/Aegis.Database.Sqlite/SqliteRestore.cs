@@ -8,8 +8,10 @@ namespace Aegis.Database.Sqlite;
 /// with <c>RESTORE_FILE</c> (<c>make restore file=…</c>) while it is stopped. A restore first keeps the database as it
 /// was, as <c>app-&lt;UTC time&gt;-before-restore.db</c>, so that it can be undone.
 /// </summary>
-internal sealed class SqliteRestore(SqliteDatabase database, BackupJob backups, AegisDatabaseSettings settings) : IDatabaseRestore
+internal sealed class SqliteRestore(SqliteProvider provider, BackupJob backups, AegisDatabaseSettings settings) : IDatabaseRestore
 {
+    private SqliteDatabase database => provider.Database;
+
     private const string FileKey = IDatabaseRestore.FileKey;
 
     /// <summary>Takes a copy that no pruning deletes, <c>app-&lt;UTC time&gt;-manual.db</c>; returns its path.</summary>

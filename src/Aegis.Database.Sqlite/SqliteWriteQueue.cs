@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Diagnostics;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 
 namespace Aegis.Database.Sqlite;
@@ -8,15 +9,26 @@ namespace Aegis.Database.Sqlite;
 /// SQLite takes one writer at a time, so this process's transactions queue here for their turn, awaiting it, rather
 /// than sleep in SQLite's busy handler on thread-pool threads, which under load starves every other request (other
 /// processes still wait in busy_timeout). A transaction takes the turn as it begins and gives it back when it commits,
-/// rolls back or fails, or, as a transaction disposed without either does, when its connection closes: EF Core's
-/// interceptors have no hook for a disposal. The wait is bounded by SQLite's own busy timeout.
+/// rolls back or fails, or is disposed without either. EF Core's interceptors have no hook for that last one, so it
+/// comes from EF Core's <c>TransactionDisposed</c> diagnostic event, and, should that be missed, from the connection's
+/// close. The wait is bounded by SQLite's own busy timeout.
 /// </summary>
-internal sealed class SqliteWriteQueue(DatabaseTelemetry telemetry) : IDbTransactionInterceptor, IDbConnectionInterceptor
+internal sealed class SqliteWriteQueue : IDbTransactionInterceptor, IDbConnectionInterceptor, IObserver<DiagnosticListener>,
+    IObserver<KeyValuePair<string, object?>>, IDisposable
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(SqliteDatabase.BusyTimeoutSeconds);
     private readonly SemaphoreSlim turn = new(1, 1);
     private readonly Lock holderLock = new();
+    private readonly DatabaseTelemetry telemetry;
+    private readonly IDisposable listeners;
+    private readonly List<IDisposable> subscriptions = [];
     private (Guid Connection, UnitOfWork? Unit)? holder; // EF Core's id of the connection whose transaction holds the turn
+
+    public SqliteWriteQueue(DatabaseTelemetry telemetry)
+    {
+        this.telemetry = telemetry;
+        listeners = DiagnosticListener.AllListeners.Subscribe(this);
+    }
 
     public InterceptionResult<DbTransaction> TransactionStarting(
         DbConnection connection, TransactionStartingEventData eventData, InterceptionResult<DbTransaction> result)
@@ -85,6 +97,42 @@ internal sealed class SqliteWriteQueue(DatabaseTelemetry telemetry) : IDbTransac
     private static TimeoutException TimedOut() => new(
         $"Waited {Patience.TotalSeconds:0} s for SQLite's write lock, which another transaction of this service held all that time. " +
         "Keep slow work (HTTP calls, long computations) out of units of work.");
+
+    public void OnNext(DiagnosticListener listener)
+    {
+        if (listener.Name == DbLoggerCategory.Name)
+        {
+            lock (subscriptions)
+            {
+                subscriptions.Add(listener.Subscribe(this, name => name == RelationalEventId.TransactionDisposed.Name));
+            }
+        }
+    }
+
+    public void OnNext(KeyValuePair<string, object?> value)
+    {
+        if (value.Value is TransactionEventData disposed)
+        {
+            GiveBack(disposed.ConnectionId);
+        }
+    }
+
+    public void OnCompleted()
+    {
+    }
+
+    public void OnError(Exception error)
+    {
+    }
+
+    public void Dispose()
+    {
+        listeners.Dispose();
+        lock (subscriptions)
+        {
+            subscriptions.ForEach(subscription => subscription.Dispose());
+        }
+    }
 
     private void Taken(Guid connection, long waiting)
     {

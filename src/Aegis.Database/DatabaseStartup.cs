@@ -23,7 +23,8 @@ internal sealed partial class DatabaseStartup(
     /// <exception cref="StartupException">The database cannot be used by this build as it is.</exception>
     public async Task ReadyAsync(bool migrate, CancellationToken cancellationToken)
     {
-        await using var db = await contexts.CreateAsync(cancellationToken);
+        await using var context = contexts.Create();
+        var db = context.Db;
         var exists = await provider.PrepareAsync(db, create: migrate, cancellationToken);
 
         var applied = exists ? await provider.GetAppliedMigrationsAsync(db, cancellationToken) : [];
@@ -47,7 +48,7 @@ internal sealed partial class DatabaseStartup(
         {
             throw new StartupException(
                 $"The database {provider.DisplayName} {(exists ? "lacks" : "does not exist yet, so it lacks")} the migrations {string.Join(", ", pending)}, " +
-                $"and {MigrationOptions.MigrateOnStartKey}=false leaves them to a step of their own: run {MigrationOptions.MigrateCommand}, then start this again.");
+                $"and {MigrationOptions.MigrateOnStartKey}=false leaves them to a step of their own: run {MigrationOptions.MigrateCommand(environment.ApplicationName)}, then start this again.");
         }
 
         try

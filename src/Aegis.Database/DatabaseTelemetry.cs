@@ -29,7 +29,7 @@ internal sealed class DatabaseTelemetry
     {
         var meter = meterFactory.Create(Name);
         writeQueueWait = meter.CreateHistogram("aegis.database.write_queue.wait_time", "s",
-            "Time a unit of work waited for this process's write turn at its first write (SQLite has one writer at a time; always 0 on PostgreSQL, whose server orders writers).",
+            "Time a transaction waited for this process's write turn as it began (SQLite only: it has one writer at a time; PostgreSQL's server orders writers itself).",
             advice: ShortDurations);
         unitOfWorkDuration = meter.CreateHistogram("aegis.database.unit_of_work.duration", "s",
             "Time from a unit of work's start to its commit or rollback; outcome is committed or rolled_back.", advice: ShortDurations);

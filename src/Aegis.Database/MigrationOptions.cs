@@ -10,8 +10,8 @@ internal sealed record MigrationOptions(bool MigrateOnStart)
 {
     public const string MigrateOnStartKey = "MIGRATE_ON_START";
 
-    /// <summary>How an operator applies the migrations as a step of their own.</summary>
-    public const string MigrateCommand = $"{AppRoles.Key}=migrate dotnet Api.dll (or make migrate)";
+    /// <summary>How an operator applies the migrations of <paramref name="application"/> as a step of their own.</summary>
+    public static string MigrateCommand(string application) => $"{AppRoles.Key}=migrate dotnet {application}.dll (or make migrate)";
 
     /// <exception cref="StartupException">The value is not true or false; empty means unset.</exception>
     public static MigrationOptions FromConfiguration(IConfiguration configuration)

@@ -11,11 +11,11 @@ public sealed class GeneratedProjectTests(TemplatePack pack)
 {
     public static TheoryData<string[], int> Variants => new()
     {
-        { [], 3 },
+        { [], 6 },
         { ["--database"], 80 },
         { ["--db-provider", "postgres"], 70 },
-        { ["--aspire"], 4 },
-        { ["--database", "--aspire"], 84 },
+        { ["--aspire"], 6 },
+        { ["--database", "--aspire"], 40 },
     };
 
     [Theory]

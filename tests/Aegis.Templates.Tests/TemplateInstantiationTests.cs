@@ -42,7 +42,7 @@ public sealed class TemplateInstantiationTests(TemplatePack pack)
         var project = await pack.GenerateAsync("--database");
 
         Assert.True(File.Exists(Path.Combine(project, "src/Api/Database/AppDbContext.cs")));
-        Assert.Contains("Microsoft.EntityFrameworkCore.Sqlite", File.ReadAllText(Path.Combine(project, "src/Api/Api.csproj")));
+        Assert.Contains("Aegis.Database.Sqlite", File.ReadAllText(Path.Combine(project, "src/Api/Api.csproj")));
     }
 
     [Fact]

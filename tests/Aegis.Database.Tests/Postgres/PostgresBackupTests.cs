@@ -132,7 +132,7 @@ public sealed class PostgresBackupTests(ITestOutputHelper output) : IDisposable
     public async Task A_backup_by_hand_of_a_database_that_is_not_there_fails_in_one_line_and_leaves_no_file()
     {
         var missing = new PostgresProvider(
-            new NpgsqlConnectionStringBuilder(factory.ConnectionString) { Database = $"missing_{Guid.NewGuid():N}" }.ConnectionString, folder);
+            () => new NpgsqlConnectionStringBuilder(factory.ConnectionString) { Database = $"missing_{Guid.NewGuid():N}" }.ConnectionString, folder);
         var settings = new ConfigurationBuilder().AddInMemoryCollection([new(BackupOptions.FolderKey, folder)]).Build();
         var job = new BackupJob(missing, BackupOptions.FromConfiguration(settings, folder), TimeProvider.System, Service.Services.GetRequiredService<DatabaseTelemetry>());
         var restore = new PostgresRestore(

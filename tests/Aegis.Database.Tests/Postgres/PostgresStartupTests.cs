@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Net;
 using Aegis.Database.PostgreSQL;
 using Microsoft.EntityFrameworkCore;
@@ -84,14 +85,12 @@ public sealed class PostgresStartupTests
     }
 
     private static DatabaseStartup Startup(string connectionString, bool migrateOnStart = true) =>
-        new(new PostgresProvider(connectionString, Path.GetTempPath()), Contexts(connectionString),
-            new MigrationOptions(migrateOnStart), new HostingEnvironment { EnvironmentName = "Testing" }, NullLogger<DatabaseStartup>.Instance);
+        new(new PostgresProvider(() => connectionString, Path.GetTempPath()), Contexts(connectionString),
+            new MigrationOptions(migrateOnStart), new HostingEnvironment { EnvironmentName = "Testing", ApplicationName = "Api" }, NullLogger<DatabaseStartup>.Instance);
 
-    private static DatabaseContexts Contexts(string connectionString)
-    {
-        var contexts = new PooledDbContextFactory<PostgresTestContext>(Options(connectionString));
-        return new(async cancellationToken => await contexts.CreateDbContextAsync(cancellationToken));
-    }
+    private static DatabaseContexts Contexts(string connectionString) =>
+        new(new ServiceCollection().AddDbContext<PostgresTestContext>(options => options.UseNpgsql(connectionString).UseSnakeCaseNamingConvention())
+            .BuildServiceProvider().GetRequiredService<IServiceScopeFactory>(), typeof(PostgresTestContext));
 
     private static DbContextOptions<PostgresTestContext> Options(string connectionString) =>
         new DbContextOptionsBuilder<PostgresTestContext>().UseNpgsql(connectionString).UseSnakeCaseNamingConvention().Options;

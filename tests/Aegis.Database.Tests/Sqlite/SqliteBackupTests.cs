@@ -368,7 +368,7 @@ public sealed class SqliteBackupTests(SqliteApiFactory factory, ITestOutputHelpe
 
         public ScratchDatabase()
         {
-            Job = new BackupJob(new SqliteProvider(new SqliteDatabase(File)), BackupOptions.FromConfiguration(new ConfigurationBuilder().Build(), folder),
+            Job = new BackupJob(new SqliteProvider(() => new SqliteDatabase(File)), BackupOptions.FromConfiguration(new ConfigurationBuilder().Build(), folder),
                 TimeProvider.System, new DatabaseTelemetry(MeterFactory));
             Directory.CreateDirectory(Backups);
         }
@@ -383,7 +383,7 @@ public sealed class SqliteBackupTests(SqliteApiFactory factory, ITestOutputHelpe
         public BackupJob Job { get; }
 
         /// <summary>Backups by hand and restores of this database, relative paths resolved against its folder.</summary>
-        public SqliteRestore Restore() => new(new SqliteDatabase(File), Job, new AegisDatabaseSettings { RootPath = folder });
+        public SqliteRestore Restore() => new(new SqliteProvider(() => new SqliteDatabase(File)), Job, new AegisDatabaseSettings { RootPath = folder });
 
         public static async Task<ScratchDatabase> CreateAsync()
         {

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Net;
 using Aegis.Database.Sqlite;
 using Microsoft.Data.Sqlite;
@@ -99,13 +100,13 @@ public sealed class SqliteStartupTests
     // The start-up step on its own: in a whole service, Program.cs turns its StartupException into a one-line message.
     private static async Task StartAsync(string file, bool migrateOnStart = true)
     {
-        using var provider = new SqliteProvider(new SqliteDatabase(file));
-        var options = new DbContextOptionsBuilder<SqliteTestContext>().UseSnakeCaseNamingConvention();
-        provider.Configure(options);
-        var contexts = new PooledDbContextFactory<SqliteTestContext>(options.Options);
+        using var provider = new SqliteProvider(() => new SqliteDatabase(file));
+        var contexts = new ServiceCollection()
+            .AddDbContext<SqliteTestContext>(options => provider.Configure(options.UseSnakeCaseNamingConvention().AddInterceptors(new SqliteProvider.ConnectionSettings())))
+            .BuildServiceProvider();
         var startup = new DatabaseStartup(
-            provider, new DatabaseContexts(async cancellationToken => await contexts.CreateDbContextAsync(cancellationToken)), new MigrationOptions(migrateOnStart),
-            new HostingEnvironment { EnvironmentName = "Testing" }, NullLogger<DatabaseStartup>.Instance);
+            provider, new DatabaseContexts(contexts.GetRequiredService<IServiceScopeFactory>(), typeof(SqliteTestContext)), new MigrationOptions(migrateOnStart),
+            new HostingEnvironment { EnvironmentName = "Testing", ApplicationName = "Api" }, NullLogger<DatabaseStartup>.Instance);
         await startup.StartAsync(CancellationToken.None);
     }
 

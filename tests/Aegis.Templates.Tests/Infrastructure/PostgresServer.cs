@@ -1,10 +1,15 @@
+using System.Net;
+using System.Net.Sockets;
+using CliWrap;
+using CliWrap.Buffered;
+
 namespace Aegis.Templates.Tests.Infrastructure;
 
 /// <summary>
 /// The PostgreSQL server the postgres tests run against: the one <c>TEST_DATABASE_URL</c> names, or else a throwaway
 /// cluster of Debian's <c>postgresql</c> package (initdb + pg_ctl in a temporary folder, 127.0.0.1 on a free port,
 /// trust authentication, stopped and deleted at the end). As root, the cluster runs as the <c>postgres</c> user,
-/// since PostgreSQL refuses to run as root.
+/// since PostgreSQL refuses to run as root. Self-contained, so that the library's tests share it as linked source.
 /// </summary>
 public sealed class PostgresServer : IAsyncDisposable
 {
@@ -40,10 +45,10 @@ public sealed class PostgresServer : IAsyncDisposable
         var folder = Directory.CreateTempSubdirectory("aegis-postgres-").FullName;
         if (AsRoot)
         {
-            await Shell.RunAsync("chown", ["postgres:postgres", folder], folder);
+            await RunAsync("chown", ["postgres:postgres", folder], folder);
         }
 
-        var port = RunningService.FreePort();
+        var port = FreePort();
         var server = new PostgresServer($"postgresql://postgres@127.0.0.1:{port}/postgres", folder, binaries);
         await server.RunAsync("initdb", "-D", Path.Combine(folder, "data"), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync");
         await server.RunAsync("pg_ctl", "-D", Path.Combine(folder, "data"), "-l", Path.Combine(folder, "server.log"), "-w", "-t", "60",
@@ -62,13 +67,33 @@ public sealed class PostgresServer : IAsyncDisposable
         Directory.Delete(folder, recursive: true);
     }
 
-    private Task<ShellResult> RunAsync(string program, params string[] arguments)
+    private Task RunAsync(string program, params string[] arguments)
     {
         var path = Path.Combine(binaries!, program);
-        return AsRoot
-            ? Shell.RunAsync("runuser", ["-u", "postgres", "--", path, .. arguments], folder!, timeout: TimeSpan.FromMinutes(2))
-            : Shell.RunAsync(path, arguments, folder!, timeout: TimeSpan.FromMinutes(2));
+        return AsRoot ? RunAsync("runuser", ["-u", "postgres", "--", path, .. arguments], folder!) : RunAsync(path, arguments, folder!);
     }
+
+    private static async Task RunAsync(string program, string[] arguments, string workingDirectory)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        var result = await Cli.Wrap(program).WithArguments(arguments).WithWorkingDirectory(workingDirectory)
+            .WithValidation(CommandResultValidation.None).ExecuteBufferedAsync(timeout.Token);
+        if (result.ExitCode != 0)
+        {
+            throw new InvalidOperationException(
+                $"`{program} {string.Join(' ', arguments)}` exited {result.ExitCode}:\n{result.StandardOutput}{result.StandardError}");
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>Whether <see cref="StartAsync"/> has a server to give: TEST_DATABASE_URL, or PostgreSQL's programs.</summary>
+    public static bool Available => System.Environment.GetEnvironmentVariable("TEST_DATABASE_URL") is { Length: > 0 } || FindBinaries() is not null;
 
     // Debian keeps the server's programs off PATH, in /usr/lib/postgresql/<major>/bin; the newest major wins.
     private static string? FindBinaries() =>

@@ -1,6 +1,13 @@
+using System.Reflection;
 using AegisApp.Api.Database;
 using AegisApp.Api.Shields;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace AegisApp.Api.Tests.Database;
@@ -348,7 +355,88 @@ public sealed class DbSessionTests(ApiFactory factory) : IClassFixture<ApiFactor
         Assert.Null(await FindAsync(inOther));
     }
 
+    [Fact]
+    public async Task A_cancellation_that_comes_while_the_unit_commits_does_not_cut_the_commit_off()
+    {
+        var name = Unique();
+        using var aborted = new CancellationTokenSource(); // a client that hangs up during the commit
+        await using var service = WithOptions(options => options.AddInterceptors(new CancelWhenSaving(aborted)));
+        await using var unit = service.Services.CreateAsyncScope();
+
+        await unit.ServiceProvider.GetRequiredService<DbSession>().RunAsync(db => db.Set<Shield>().Add(new Shield { Name = name }), aborted.Token);
+
+        Assert.True(aborted.IsCancellationRequested);
+        Assert.NotNull(await FindAsync(name)); // committed, as the caller was told by the call returning
+    }
+
+    [Fact]
+    public async Task A_retrying_strategy_runs_a_sessions_callback_again_on_a_cleared_tracker_but_a_write_endpoints_handler_once()
+    {
+        var (first, second) = (Unique(), Unique());
+        var attempts = 0;
+        await using var service = WithOptions(options =>
+#if (UsePostgres)
+            new Npgsql.EntityFrameworkCore.PostgreSQL.Infrastructure.NpgsqlDbContextOptionsBuilder(options).ExecutionStrategy(dependencies => new RetryingStrategy(dependencies)));
+#else
+            new Microsoft.EntityFrameworkCore.Infrastructure.SqliteDbContextOptionsBuilder(options).ExecutionStrategy(dependencies => new RetryingStrategy(dependencies)));
+#endif
+        await using (var unit = service.Services.CreateAsyncScope())
+        {
+            await unit.ServiceProvider.GetRequiredService<DbSession>().RunAsync(async db =>
+            {
+                Assert.Empty(db.ChangeTracker.Entries()); // what a failed attempt added is not saved again
+                db.Set<Shield>().Add(new Shield { Name = ++attempts == 1 ? first : second });
+                await db.SaveChangesAsync();
+                if (attempts == 1)
+                {
+                    throw new TransientFailure();
+                }
+            });
+        }
+
+        Assert.Equal(2, attempts);
+        Assert.Null(await FindAsync(first));
+        Assert.NotNull(await FindAsync(second));
+
+        var runs = 0;
+        await using var request = service.Services.CreateAsyncScope();
+        var http = new DefaultHttpContext { RequestServices = request.ServiceProvider };
+        await Assert.ThrowsAsync<TransientFailure>(async () =>
+            await UnitOfWorkFilter.InvokeAsync(new DefaultEndpointFilterInvocationContext(http), _ => ++runs > 0 ? throw new TransientFailure() : default));
+        Assert.Equal(1, runs); // a handler's effects may reach beyond the database: it is never run twice
+    }
+
+    [Fact]
+    public void The_session_has_no_synchronous_form_that_would_block_a_thread_the_service_needs()
+    {
+        var methods = typeof(DbSession).GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly);
+
+        Assert.NotEmpty(methods);
+        Assert.All(methods, method => Assert.True(typeof(Task).IsAssignableFrom(method.ReturnType), $"{method} is synchronous."));
+    }
+
+    /// <summary>The service on the same database, with <paramref name="configure"/> applied to its context's options.</summary>
+    private WebApplicationFactory<Program> WithOptions(Action<DbContextOptionsBuilder> configure) =>
+        factory.WithWebHostBuilder(builder => builder.ConfigureServices(services => services.ConfigureDbContext<AppDbContext>(configure)));
+
     private static string Unique() => Guid.NewGuid().ToString("N");
+
+    private sealed class TransientFailure() : Exception("A transient failure, as a retrying execution strategy sees one.");
+
+    private sealed class RetryingStrategy(ExecutionStrategyDependencies dependencies) : ExecutionStrategy(dependencies, 3, TimeSpan.FromMilliseconds(10))
+    {
+        protected override bool ShouldRetryOn(Exception exception) => exception is TransientFailure;
+    }
+
+    private sealed class CancelWhenSaving(CancellationTokenSource source) : SaveChangesInterceptor
+    {
+        public override async ValueTask<InterceptionResult<int>> SavingChangesAsync(
+            DbContextEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
+        {
+            await source.CancelAsync();
+            return result;
+        }
+    }
 
     private async Task<Shield?> FindAsync(string name)
     {

@@ -119,6 +119,56 @@ public sealed class UnitOfWorkFilterTests(ApiFactory factory) : IClassFixture<Ap
         Assert.False(await ExistsAsync(name));
     }
 
+    [Fact]
+    public async Task A_nested_failure_that_the_handler_catches_leaves_the_handlers_answer_and_writes_nothing()
+    {
+        var name = Guid.NewGuid().ToString("N");
+
+        var result = await RunHandlerAsync(async (db, http) =>
+        {
+            db.Set<Shield>().Add(new Shield { Name = name });
+            try
+            {
+                await http.RequestServices.GetRequiredService<DbSession>().RunAsync(async _ => { await Task.Yield(); throw new ArgumentException("invalid"); });
+            }
+            catch (ArgumentException)
+            {
+                return TypedResults.BadRequest();
+            }
+
+            return TypedResults.Ok();
+        });
+
+        Assert.IsType<BadRequest>(result);
+        Assert.False(await ExistsAsync(name));
+    }
+
+    [Fact]
+    public async Task A_nested_failure_under_a_success_is_refused_with_its_cause_and_writes_nothing()
+    {
+        var name = Guid.NewGuid().ToString("N");
+        var cause = new ArgumentException("invalid");
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => RunHandlerAsync(async (db, http) =>
+        {
+            db.Set<Shield>().Add(new Shield { Name = name });
+            try
+            {
+                await http.RequestServices.GetRequiredService<DbSession>().RunAsync(async _ => { await Task.Yield(); throw cause; });
+            }
+            catch (ArgumentException)
+            {
+                // swallowed, and a success answered anyway
+            }
+
+            return TypedResults.Ok();
+        }));
+
+        Assert.Contains("nested", error.Message);
+        Assert.Same(cause, error.InnerException);
+        Assert.False(await ExistsAsync(name));
+    }
+
     private Task<object?> RunHandlerAsync(Func<AppDbContext, Task<object?>> handler) =>
         SessionPatternTests.RunHandlerAsync(factory, (db, _) => handler(db));
 
