@@ -88,6 +88,13 @@ step "Machine ($mode run)"
 step "Build: the template pack, bench-app (dotnet new aegis --database), an empty web app and bench/ (Release)"
 hive=$work/hive # a template hive of its own: the user's installed templates are never touched
 quiet dotnet pack "$repo/Aegis.Templates.csproj" -o "$work/pkg" --artifacts-path "$work/build/pack"
+# The library the generated project references, from this checkout: every restore below reads $work/pkg, and no copy of
+# the same version cached by an earlier build may hide it.
+for library in Aegis.Hosting Aegis.Database Aegis.Database.Sqlite Aegis.Database.PostgreSQL; do
+  quiet dotnet pack "$repo/src/$library/$library.csproj" -o "$work/pkg" --artifacts-path "$work/build/pack"
+done
+export RestoreAdditionalProjectSources="$work/pkg"
+rm -rf "${NUGET_PACKAGES:-$HOME/.nuget/packages}"/aegis.*
 quiet dotnet new install "$(ls "$work"/pkg/Aegis.Templates.*.nupkg)" --debug:custom-hive "$hive"
 quiet dotnet new aegis -n bench-app --database --no-restore -o "$work/bench-app" --debug:custom-hive "$hive"
 quiet dotnet new web -n empty-web --no-restore -o "$work/empty-web" --debug:custom-hive "$hive"

@@ -84,7 +84,7 @@ internal sealed partial class DatabaseStartup(
 
     private static StartupException UnmigratedModel() => new(
         "The model has changes that no migration describes (a new entity or property?): " +
-        "run `make migration name=<Change>` to add one, then start again.");
+        "add one (`dotnet ef migrations add <Change>`, or `make migration name=<Change>` where there is a Makefile), then start again.");
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Database {Name} is ready; migrations applied now: {Count} ({Names}).")]
     private partial void LogReady(string name, int count, string names);

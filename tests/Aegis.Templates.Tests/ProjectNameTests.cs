@@ -40,7 +40,7 @@ public sealed partial class ProjectNameTests(TemplatePack pack)
 
         Assert.Matches(PostgresIdentifier(), database);
         Assert.Contains($"POSTGRES_DB={database}\n", File.ReadAllText(Path.Combine(project, ".env.example")).Replace("\r", ""));
-        Assert.Contains($"localhost:5432/{database}\"", File.ReadAllText(Path.Combine(project, "src/Api/Database/Postgres/PostgresUrl.cs")));
+        Assert.Contains($"localhost:5432/{database}\"", File.ReadAllText(Path.Combine(project, "src/Api/appsettings.Development.json")));
         Assert.Contains($"POSTGRES_DB:-{database}}}", File.ReadAllText(Path.Combine(project, "docker-compose.yml")));
     }
 

@@ -7,6 +7,7 @@ using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging.Testing;
 
 namespace Aegis.Database.Tests;
 
@@ -50,6 +51,9 @@ public sealed class EnrichTests : IDisposable
         Assert.DoesNotContain(app.Services.GetServices<IHostedService>(), service => service.GetType().Name is "DatabaseStartup" or "Scheduler");
         Assert.DoesNotContain(app.Services.GetServices<IExceptionHandler>(), handler => handler.GetType().Name == "DatabaseFaultHandler");
         Assert.DoesNotContain(app.Services.GetServices<IScheduledJob>(), job => job.Name == "database-backup");
+        Assert.Contains(app.Services.GetFakeLogCollector().GetSnapshot(), record => record.Message ==
+            $"Database {File} for SqliteTestContext: migrations on start False, backups off, scheduler in this process False, " +
+            "409/503 fault mapping False, health checks True.");
     }
 
     [Fact]
@@ -77,6 +81,7 @@ public sealed class EnrichTests : IDisposable
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing" });
         builder.WebHost.UseTestServer();
+        builder.Services.AddFakeLogging();
         builder.Services.AddDbContext<SqliteTestContext>(options => options.UseSqlite($"Data Source={File}").UseSnakeCaseNamingConvention());
         builder.EnrichSqliteDatabase<SqliteTestContext>(configure);
         var app = builder.Build();

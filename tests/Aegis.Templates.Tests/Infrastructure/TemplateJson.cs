@@ -10,7 +10,7 @@ namespace Aegis.Templates.Tests.Infrastructure;
 public sealed class TemplateJson(string folder)
 {
     /// <summary>Every template of the pack, by its folder under <c>content/</c>.</summary>
-    public static TheoryData<string> Folders => ["aegis", "aegis-entity"];
+    public static TheoryData<string> Folders => ["aegis", "aegis-entity", "aegis-database"];
 
     /// <summary>The project template, <c>dotnet new aegis</c>.</summary>
     public static TemplateJson Service { get; } = new("aegis");

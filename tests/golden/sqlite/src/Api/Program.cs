@@ -1,13 +1,11 @@
 using my_project.Api.Infrastructure;
 using my_project.Api.Database;
-using my_project.Api.Scheduling;
 
 var builder = WebApplication.CreateBuilder(args);
 try
 {
     builder.AddServiceDefaults();
     builder.AddDatabase();
-    builder.AddScheduler();
 
     var app = builder.Build();
     var role = app.Configuration.GetAppRole();

@@ -1,6 +1,5 @@
 using System.ComponentModel.DataAnnotations;
 using my_project.Api.Database;
-using my_project.Api.Infrastructure;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 

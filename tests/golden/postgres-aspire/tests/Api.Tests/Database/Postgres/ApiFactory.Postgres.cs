@@ -1,5 +1,5 @@
 using System.Data.Common;
-using my_project.Api.Database;
+using Aegis.Database.PostgreSQL;
 using Microsoft.AspNetCore.Hosting;
 using Npgsql;
 

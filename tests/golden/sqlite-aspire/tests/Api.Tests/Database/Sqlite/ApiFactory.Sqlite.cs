@@ -19,15 +19,6 @@ public sealed partial class ApiFactory
         return connection;
     }
 
-    /// <summary><c>PRAGMA integrity_check</c> on this factory's database: "ok", or what is wrong.</summary>
-    public async Task<string?> IntegrityCheckAsync()
-    {
-        await using var connection = await OpenConnectionAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = "PRAGMA integrity_check;";
-        return (string?)await command.ExecuteScalarAsync();
-    }
-
     partial void UseOwnDatabase(IWebHostBuilder builder) => builder.UseSetting("DATABASE_URL", $"sqlite:///{DatabaseFile}");
 
     partial void DeleteOwnDatabase()
