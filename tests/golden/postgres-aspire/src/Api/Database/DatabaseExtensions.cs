@@ -16,7 +16,6 @@ public static class DatabaseExtensions
     {
         builder.AddPostgresDatabase<AppDbContext>(configureDbContextOptions: options => options.UseSnakeCaseNamingConvention());
         builder.Services.AddScoped<DbSession>();
-        builder.Services.AddProblemDetails(); // the package answers a lost race (409) and a full disk (503) with problems
         return builder;
     }
 }

@@ -7,9 +7,8 @@ namespace my_project.Api.Database;
 /// <summary>
 /// The unit of work of a scope (a request, a job's run, a scope you create): one transaction on its context, committed
 /// (after saving pending changes) when the callback returns, rolled back when it throws. A session used while the unit
-/// runs joins it, one at a time; if it throws, the unit writes nothing, even when the exception is caught. A failed save
-/// the callback catches undoes only itself. A retrying execution strategy runs the callback again on a cleared tracker.
-/// On SQLite a unit holds the one write lock from start to end: keep slow calls out of it.
+/// runs joins it, one at a time; if it throws, the unit writes nothing, even when the exception is caught. A retrying
+/// execution strategy runs the callback again on a cleared tracker. On SQLite a unit holds the one write lock throughout.
 /// </summary>
 public sealed class DbSession(AppDbContext db, UnitsOfWork units)
 {
@@ -21,15 +20,13 @@ public sealed class DbSession(AppDbContext db, UnitsOfWork units)
         Volatile.Read(ref state) == NoUnit ? RunUnitAsync(work, static _ => true, retry: true, cancellationToken)
             : JoinAsync(work, cancellationToken);
 
+    // The same, for callbacks without a token, a result or an await.
     public Task<T> RunAsync<T>(Func<AppDbContext, Task<T>> work, CancellationToken cancellationToken = default) =>
         RunAsync((db, _) => work(db), cancellationToken);
-
     public Task RunAsync(Func<AppDbContext, CancellationToken, Task> work, CancellationToken cancellationToken = default) =>
         RunAsync(async (db, token) => { await work(db, token); return true; }, cancellationToken);
-
     public Task RunAsync(Func<AppDbContext, Task> work, CancellationToken cancellationToken = default) =>
         RunAsync(async (db, _) => { await work(db); return true; }, cancellationToken);
-
     public Task RunAsync(Action<AppDbContext> work, CancellationToken cancellationToken = default) =>
         RunAsync((db, _) => { work(db); return Task.FromResult(true); }, cancellationToken);
 
@@ -37,49 +34,21 @@ public sealed class DbSession(AppDbContext db, UnitsOfWork units)
     internal async Task<T> RunUnitAsync<T>(
         Func<AppDbContext, CancellationToken, Task<T>> work, Func<T, bool> commitIf, bool retry, CancellationToken cancellationToken)
     {
-        if (Interlocked.CompareExchange(ref state, UnitRuns, NoUnit) != NoUnit)
-        {
-            throw RanInParallel();
-        }
-
+        Enter(NoUnit, UnitRuns);
         using var measured = units.Begin(db);
-        var (attempts, failure) = (0, (ExceptionDispatchInfo?)null);
+        var (strategy, attempts, failure) = (db.Database.CreateExecutionStrategy(), 0, (ExceptionDispatchInfo?)null);
         try
         {
-            var result = await db.Database.CreateExecutionStrategy().ExecuteAsync(async token =>
+            // A retrying strategy refuses a transaction begun outside it; any other would wrap the callback's exceptions.
+            var result = !strategy.RetriesOnFailure ? await AttemptAsync(cancellationToken) : await strategy.ExecuteAsync(async token =>
             {
-                (state, nestedFailure) = (UnitRuns, null);
-                if (attempts++ > 0)
-                {
-                    db.ChangeTracker.Clear(); // a retry starts from what the database holds
-                }
-
-                await using var transaction = await db.Database.BeginTransactionAsync(token);
                 try
                 {
-                    var result = await work(db, token);
-                    var commit = commitIf(result);
-                    var refusal = Interlocked.Exchange(ref state, UnitEnds) == NestedRuns ? "was still running when the unit ended"
-                        : commit && nestedFailure is not null ? "nested in it failed" : null;
-                    if (refusal is not null)
-                    {
-                        throw new InvalidOperationException($"A session of this unit of work {refusal}, so nothing was written.", nestedFailure);
-                    }
-
-                    // From here the outcome must not depend on a client that hangs up: cut off during COMMIT, it would be unknown.
-                    token.ThrowIfCancellationRequested();
-                    if (commit)
-                    {
-                        await db.SaveChangesAsync(CancellationToken.None);
-                        await transaction.CommitAsync(CancellationToken.None);
-                        measured.Committed();
-                    }
-
-                    return result; // rolled back as the transaction is disposed, unless committed
+                    return await AttemptAsync(token);
                 }
                 catch (Exception e) when (!retry)
                 {
-                    failure = ExceptionDispatchInfo.Capture(e);
+                    failure = ExceptionDispatchInfo.Capture(e); // carried out of the strategy, which would run it again
                     return default!;
                 }
             }, cancellationToken);
@@ -90,15 +59,41 @@ public sealed class DbSession(AppDbContext db, UnitsOfWork units)
         {
             Volatile.Write(ref state, NoUnit);
         }
+
+        async Task<T> AttemptAsync(CancellationToken token)
+        {
+            if (attempts++ > 0)
+            {
+                db.ChangeTracker.Clear(); // a retry starts from what the database holds
+            }
+
+            (state, nestedFailure) = (UnitRuns, null);
+            await using var transaction = await db.Database.BeginTransactionAsync(token);
+            var result = await work(db, token);
+            var commit = commitIf(result);
+            var refusal = Interlocked.Exchange(ref state, UnitEnds) == NestedRuns ? "was still running when the unit ended"
+                : commit && nestedFailure is not null ? "nested in it failed" : null;
+            if (refusal is not null)
+            {
+                throw new InvalidOperationException($"A session of this unit of work {refusal}, so nothing was written.", nestedFailure);
+            }
+
+            // From here the outcome must not depend on a client that hangs up: cut off during COMMIT, it would be unknown.
+            token.ThrowIfCancellationRequested();
+            if (commit)
+            {
+                await db.SaveChangesAsync(CancellationToken.None);
+                await transaction.CommitAsync(CancellationToken.None);
+                measured.Committed();
+            }
+
+            return result; // rolled back as the transaction is disposed, unless committed
+        }
     }
 
     private async Task<T> JoinAsync<T>(Func<AppDbContext, CancellationToken, Task<T>> work, CancellationToken cancellationToken)
     {
-        if (Interlocked.CompareExchange(ref state, NestedRuns, UnitRuns) != UnitRuns)
-        {
-            throw RanInParallel();
-        }
-
+        Enter(UnitRuns, NestedRuns);
         try
         {
             return await work(db, cancellationToken);
@@ -114,7 +109,12 @@ public sealed class DbSession(AppDbContext db, UnitsOfWork units)
         }
     }
 
-    private static InvalidOperationException RanInParallel() => new(
-        "A session was started while another session of its unit of work was running (Task.WhenAll, Task.Run, a timer?). The sessions of a " +
-        "unit share its context, one at a time: await each before starting the next, or give parallel work scopes of their own.");
+    private void Enter(int from, int to)
+    {
+        if (Interlocked.CompareExchange(ref state, to, from) != from)
+        {
+            throw new InvalidOperationException("A session was started while another session of its unit of work was running (Task.WhenAll, " +
+                "Task.Run?). A unit's sessions share its context, one at a time: await each in turn, or give parallel work scopes of their own.");
+        }
+    }
 }
