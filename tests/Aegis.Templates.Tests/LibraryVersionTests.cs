@@ -15,7 +15,7 @@ namespace Aegis.Templates.Tests;
 public sealed partial class LibraryVersionTests(TemplatePack pack)
 {
     /// <summary>The commit that brought the library, 0.1.0: the first project generated against packages.</summary>
-    private const string EarlierRelease = "PINNED_COMMIT";
+    private const string EarlierRelease = "4c6c4c53884ac61bda10fd7b787cc0640fb38557";
 
     [Fact]
     public async Task A_project_an_earlier_release_generated_builds_and_passes_its_tests_with_only_the_library_version_raised()
