@@ -112,10 +112,11 @@ internal static partial class DatabaseComponent
         if (!settings.DisableScheduler)
         {
             services.AddSingleton<Scheduler>();
-            if (role.RunsScheduler())
-            {
-                services.AddHostedService(services => services.GetRequiredService<Scheduler>());
-            }
+        }
+
+        if (scheduled)
+        {
+            services.AddHostedService(services => services.GetRequiredService<Scheduler>());
         }
 
         // EF Core's own meter counts contexts, queries, saves and concurrency failures. Its tracing exists only as a
