@@ -3,33 +3,50 @@
 # measured in this same run, then a summary table (RESULTS.md is written from a full run's output):
 #   1. HTTP: the generated --database service (Release, Production) against two baselines, bench/Baseline (a minimal
 #      API on raw Microsoft.Data.Sqlite) and bench/BareEf (the same API by hand on bare EF Core), POST /shields then
-#      GET /shields/{id} with wrk; requests/s, p50/p99, non-2xx, the server's CPU time per request, RSS. Twice: all
-#      three published without ReadyToRun (JIT), then all three with it, so that each ratio compares like with like.
+#      GET /shields/{id} with wrk. The first figure is the server's CPU time per request (user + system, from
+#      /proc/<pid>/stat, summed over every process of the server's process group, over each measured scenario): it
+#      holds whichever regime the machine is in. Then requests/s, p50/p99, non-2xx, RSS. All three are published the
+#      same way (JIT by default; AEGIS_BENCH_PUBLISH=r2r for ReadyToRun) and get the same warm-up.
+#      Each regime serves the three afresh and prints its ratios side by side with bare EF Core's:
+#        cpu      CPU-bound, forced: the server and wrk pinned together onto one core (taskset), so throughput
+#                 follows CPU per request;
+#        lock     lock-bound, forced: every server's writes to SQLite's write-ahead log sleep AEGIS_BENCH_WAL_DELAY_US
+#                 (50 µs) each (bench/slow-wal.c, LD_PRELOAD: a slow disk), so writers wait on SQLite's lock;
+#        natural  nothing forced: whatever this machine does.
+#      The regime each scenario was in is decided, and printed, by one rule: the cores that the server and wrk may use
+#      (/proc/stat) were busy at least 90% of the measured seconds: CPU-bound; otherwise they sat idle while requests
+#      waited (for SQLite's lock, or a disk): lock-bound.
 #   2. The session helper (DbSession.RunAsync) against bare DbContext + SaveChanges (measured twice: the run's noise)
 #      and raw SQLite, and opening the connection EF Core makes against a plain SqliteConnection: BenchmarkDotNet.
 #   3. `dotnet new aegis --database` against `dotnet new webapi` (with and without the CLI's update check), and the
 #      service's cold start against an empty `dotnet new web` app: hyperfine.
-# Usage: bench/run.sh            full run (about 11 minutes on 2 cores)
-#        bench/run.sh --smoke    a few seconds per scenario: proves the harness works; its figures mean little
-# Needs dotnet, wrk, hyperfine and curl. Everything it makes goes to a temporary folder that is deleted at the end
-# (AEGIS_BENCH_KEEP=1 keeps it). Exits non-zero only when the harness fails, never because a target is missed.
+# Usage: bench/run.sh [--regimes cpu,lock]   full run, both forced regimes (about 13 minutes on 2 cores)
+#        bench/run.sh --smoke                 a few seconds per scenario: proves the harness works; its figures mean little
+# Needs dotnet, wrk, hyperfine, curl, taskset and a C compiler (cc). Everything it makes goes to a temporary folder
+# that is deleted at the end (AEGIS_BENCH_KEEP=1 keeps it). Exits non-zero only when the harness fails, never because a
+# target is missed.
 set -euo pipefail
 
 bench=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(dirname "$bench")
-case "${1:-}" in
-  "") mode=full warmup=15 duration=10 rounds=3 runs=10 bdn_args=() ;;
-  --smoke) mode=smoke warmup=1 duration=3 rounds=1 runs=3 bdn_args=(--smoke) ;;
-  *) echo "usage: bench/run.sh [--smoke]" >&2; exit 2 ;;
-esac
+mode=full warmup=10 duration=8 rounds=3 runs=10 bdn_args=() regimes=cpu,lock
+while [ $# -gt 0 ]; do
+  case $1 in
+    --smoke) mode=smoke warmup=1 duration=3 rounds=1 runs=3 bdn_args=(--smoke) ;;
+    --regimes) regimes=${2:?--regimes needs a list: cpu,lock,natural}; shift ;;
+    *) echo "usage: bench/run.sh [--smoke] [--regimes cpu,lock,natural]" >&2; exit 2 ;;
+  esac
+  shift
+done
 connections=32
+publish_mode=${AEGIS_BENCH_PUBLISH:-jit}
 
 missing=()
-for tool in dotnet wrk hyperfine curl; do
+for tool in dotnet wrk hyperfine curl taskset cc; do
   command -v "$tool" >/dev/null || missing+=("$tool")
 done
 if [ ${#missing[@]} -gt 0 ]; then
-  echo "bench: ${missing[*]} not found. On Debian/Ubuntu: sudo apt-get install -y wrk hyperfine curl (and the .NET 10 SDK)." >&2
+  echo "bench: ${missing[*]} not found. On Debian/Ubuntu: sudo apt-get install -y wrk hyperfine curl util-linux gcc (and the .NET 10 SDK)." >&2
   exit 2
 fi
 
@@ -101,17 +118,17 @@ quiet dotnet new web -n empty-web --no-restore -o "$work/empty-web" --debug:cust
 publish() { # PROJECT NAME [ARGS]: Release build into $work/publish/NAME; obj/ and bin/ stay out of the repository
   quiet dotnet publish "$1" -c Release -o "$work/publish/$2" --artifacts-path "$work/build/$2" "${@:3}"
 }
-# The HTTP servers in both publish modes, each mode the same for all three: JIT (a plain Release publish) and ReadyToRun
-# (for this platform, as the Dockerfile publishes the service).
-for publish_mode in jit r2r; do
-  if [ $publish_mode = r2r ]; then mode_args=(--use-current-runtime -p:PublishReadyToRun=true); else mode_args=(); fi
-  publish "$work/bench-app/src/Api/Api.csproj" ours-$publish_mode "${mode_args[@]}"
-  publish "$bench/Baseline/Baseline.csproj" baseline-$publish_mode "${mode_args[@]}"
-  publish "$bench/BareEf/BareEf.csproj" bare-$publish_mode "${mode_args[@]}"
-done
+# The HTTP servers, all three published the same way: JIT (a plain Release publish) or ReadyToRun (for this platform);
+# the cold start below uses the service as the Dockerfile publishes it, ReadyToRun.
+if [ "$publish_mode" = r2r ]; then mode_args=(--use-current-runtime -p:PublishReadyToRun=true) mode_name=ReadyToRun; else mode_args=() mode_name=JIT; fi
+publish "$work/bench-app/src/Api/Api.csproj" ours-$publish_mode "${mode_args[@]}"
+publish "$bench/Baseline/Baseline.csproj" baseline-$publish_mode "${mode_args[@]}"
+publish "$bench/BareEf/BareEf.csproj" bare-$publish_mode "${mode_args[@]}"
+[ "$publish_mode" = r2r ] || publish "$work/bench-app/src/Api/Api.csproj" ours-r2r --use-current-runtime -p:PublishReadyToRun=true
+cc -O2 -shared -fPIC -o "$work/slow-wal.so" "$bench/slow-wal.c" -ldl || fail "cannot compile bench/slow-wal.c"
 publish "$work/empty-web/empty-web.csproj" empty
 publish "$bench/SessionBench/SessionBench.csproj" session -p:AegisApiProject="$work/bench-app/src/Api/Api.csproj"
-echo "built in $work/publish: ours, baseline and bare (each -jit and -r2r), empty, session"
+echo "built in $work/publish: ours, baseline and bare ($mode_name), ours-r2r, empty, session; $work/slow-wal.so"
 
 # A port below the kernel's ephemeral range: a port in it can be held by a client socket (wrk's, curl's) that nothing
 # listens on, so the check below passes and the server's bind then fails.
@@ -138,7 +155,7 @@ serve() {
   port=$(free_port)
   rm -f "$work/$1.db"*
   (cd "$work/publish/${3:-$1}" && exec env ASPNETCORE_URLS="http://127.0.0.1:$port" ASPNETCORE_ENVIRONMENT=Production \
-    DATABASE_URL="sqlite:///$work/$1.db" setsid dotnet "$2") >"$work/$1.log" 2>&1 &
+    DATABASE_URL="sqlite:///$work/$1.db" "${server_env[@]}" setsid "${pin[@]}" dotnet "$2") >"$work/$1.log" 2>&1 &
   pid=$!
   servers+=("$pid")
   for _ in $(seq 600); do
@@ -171,25 +188,44 @@ probe() {
 # load SECONDS post | load SECONDS get MAX_ID: wrk for SECONDS, bounded by timeout; prints wrk's report and sets
 # $result to: requests/s p50-ms p99-ms non-2xx socket-errors requests.
 load() {
-  timeout $(($1 + 60)) wrk -t2 -c"$connections" -d"$1s" --timeout 10s -s "$bench/shields.lua" \
+  timeout $(($1 + 60)) "${pin[@]}" wrk -t2 -c"$connections" -d"$1s" --timeout 10s -s "$bench/shields.lua" \
     "http://127.0.0.1:$port" -- "${@:2}" >"$work/wrk.txt" 2>&1 || { cat "$work/wrk.txt" >&2; fail "wrk failed"; }
   result=$(awk '$1 == "wrk-result" { print $2, $3, $4, $5, $6, $7 }' "$work/wrk.txt")
   [ -n "$result" ] || { cat "$work/wrk.txt" >&2; fail "wrk printed no result"; }
 }
 
-# Seconds of CPU the server process has used so far (user + system), from /proc/PID/stat.
+# Seconds of CPU the server has used so far (user + system), from /proc/PID/stat, over every process of its process
+# group (serve starts each server with setsid, so the group is the server and anything it starts).
 clock_ticks=$(getconf CLK_TCK)
-cpu_seconds() { sed 's/^.*) //' "/proc/$1/stat" | awk -v hz="$clock_ticks" '{ printf "%.2f", ($12 + $13) / hz }'; }
+cpu_seconds() {
+  cat /proc/[0-9]*/stat 2>/dev/null | sed 's/^[0-9]* (.*) //' |
+    awk -v group="$1" -v hz="$clock_ticks" '$3 == group { t += $12 + $13 } END { printf "%.2f", t / hz }'
+}
+# Busy and total jiffies of the cores in $cores (a taskset list such as "1" or "0-1"), from /proc/stat.
+core_ticks() {
+  awk -v list="$cores" 'BEGIN { n = split(list, parts, ","); for (i = 1; i <= n; i++) { if (split(parts[i], r, "-") == 2) { for (c = r[1]; c <= r[2]; c++) want["cpu" c] = 1 } else want["cpu" parts[i]] = 1 } }
+    $1 in want { for (i = 2; i <= 9; i++) total += $i; idle += $5 + $6 } END { print total - idle, total }' /proc/stat
+}
 
 median() { xargs -n1 | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
 
-for publish_mode in jit r2r; do
-  if [ $publish_mode = r2r ]; then mode_name=ReadyToRun; else mode_name=JIT; fi
-  step "HTTP ($mode_name, all three servers): POST /shields, then GET /shields/{id}; $connections connections, $rounds rounds of ${duration} s each"
+for regime in ${regimes//,/ }; do
+  all_cores="0-$(($(nproc) - 1))"
+  case $regime in
+    cpu) cores=$(($(nproc) - 1)) pin=(taskset -c "$cores") server_env=() ;;
+    lock) cores=$all_cores pin=() server_env=(LD_PRELOAD="$work/slow-wal.so" AEGIS_BENCH_WAL_DELAY_US="${AEGIS_BENCH_WAL_DELAY_US:-50}") ;;
+    natural) cores=$all_cores pin=() server_env=() ;;
+    *) fail "unknown regime $regime (cpu, lock, natural)" ;;
+  esac
+  case $regime in
+    cpu) forced="CPU-bound forced: the servers and wrk pinned to core $cores" ;;
+    lock) forced="lock-bound forced: SQLite's log writes sleep ${AEGIS_BENCH_WAL_DELAY_US:-50} µs each" ;;
+    natural) forced="nothing forced" ;;
+  esac
+  step "HTTP, regime $regime ($forced; $mode_name, all three servers): POST /shields, then GET /shields/{id}; $connections connections, $rounds rounds of ${duration} s each"
   # The servers run side by side and take turns (generated, raw baseline, bare EF Core) in each of several rounds, so that
   # each ratio compares measurements taken back to back: on a shared machine, other work would otherwise load one side
-  # more. Each figure is the median of its rounds, and every round's ratio to bare EF Core is printed beside it. The
-  # server's CPU time per request is measured too; it depends far less than requests/s on what else the machine runs.
+  # more. Each figure is the median of its rounds, and every round's ratio to bare EF Core is printed beside it.
   servers_under_test=(ours baseline bare)
   unset http ports pids max_id rounds_of
   declare -A http ports pids max_id rounds_of
@@ -204,63 +240,86 @@ for publish_mode in jit r2r; do
       fail "the generated service and $name answer the same requests differently (above: < generated, > $name)"
     fi
   done
-  echo "all servers answered the probe requests identically ($mode_name): $(head -n1 "$work/ours.probe")"
+  echo "all servers answered the probe requests identically ($regime): $(head -n1 "$work/ours.probe")"
 
   for scenario in POST GET; do
     for round in $(seq "$rounds"); do
       for name in "${servers_under_test[@]}"; do
         port=${ports[$name]} pid=${pids[$name]}
         if [ $scenario = POST ]; then args=(post); else args=(get "${max_id[$name]}"); fi
-        # Not counted: lets the JIT tier up and the pools fill (the first round; a ReadyToRun service recompiles its hot
-        # code as it runs, which took more than 5 s here), and the machine settle after the server before (the others).
+        # Not counted, and the same for every server: lets the JIT tier up and the pools fill (the first round), and the
+        # machine settle after the server before (the others).
         load "$([ "$round" = 1 ] && echo "$warmup" || echo 2)" "${args[@]}"
         cpu_before=$(cpu_seconds "$pid")
+        read -r busy_before total_before < <(core_ticks)
         load "$duration" "${args[@]}"
+        read -r busy_after total_after < <(core_ticks)
         cpu_after=$(cpu_seconds "$pid")
         grep -v '^wrk-result' "$work/wrk.txt"
         read -r rps p50 p99 non2xx errors requests <<<"$result"
         [ "$requests" -gt 0 ] || fail "$name $scenario: no request completed"
         cpu=$(awk -v a="$cpu_before" -v b="$cpu_after" -v n="$requests" 'BEGIN { printf "%.0f", (b - a) * 1e6 / n }')
-        echo "$name $scenario, round $round: $rps requests/s, p50 $p50 ms, p99 $p99 ms, $non2xx non-2xx, $errors socket errors, server CPU $cpu µs per request"
+        busy=$(awk -v b="$((busy_after - busy_before))" -v t="$((total_after - total_before))" 'BEGIN { printf "%.0f", (t > 0 ? 100 * b / t : 0) }')
+        used=$(awk -v a="$cpu_before" -v b="$cpu_after" -v d="$duration" 'BEGIN { printf "%.2f", (b - a) / d }')
+        if [ "$busy" -ge 90 ]; then bound=cpu; else bound=lock; fi
+        echo "$name $scenario, round $round: server CPU $cpu µs per request; $rps requests/s, p50 $p50 ms, p99 $p99 ms, $non2xx non-2xx, $errors socket errors; cores $cores busy $busy%, server $used cores: $bound-bound"
         if [ "$non2xx" -gt 0 ] || [ "$errors" -gt 0 ]; then
           echo "WARNING: $name $scenario had $non2xx non-2xx responses and $errors socket errors; see $work/$name.log"
         fi
         rounds_of[$name.$scenario.rps]+="$rps " rounds_of[$name.$scenario.p50]+="$p50 " rounds_of[$name.$scenario.p99]+="$p99 "
         rounds_of[$name.$scenario.cpu]+="$cpu " rounds_of[$name.$scenario.non2xx]=$((${rounds_of[$name.$scenario.non2xx]:-0} + non2xx))
+        rounds_of[$name.$scenario.busy]+="$busy " rounds_of[$name.$scenario.bound]+="$bound "
         if [ $scenario = POST ] && [ -z "${max_id[$name]:-}" ]; then # ids 1..(successful POSTs) exist: GET reads those
           max_id[$name]=$((requests - non2xx > 1 ? requests - non2xx : 1))
         fi
       done
     done
     for name in "${servers_under_test[@]}"; do
-      http[$name.$scenario]="$(for figure in rps p50 p99; do echo "${rounds_of[$name.$scenario.$figure]}" | median; done | xargs) ${rounds_of[$name.$scenario.non2xx]} $(echo "${rounds_of[$name.$scenario.cpu]}" | median)"
+      http[$name.$scenario]="$(for figure in rps p50 p99; do echo "${rounds_of[$name.$scenario.$figure]}" | median; done | xargs) ${rounds_of[$name.$scenario.non2xx]} $(echo "${rounds_of[$name.$scenario.cpu]}" | median) $(echo "${rounds_of[$name.$scenario.busy]}" | median)"
+      http[$name.$scenario.bound]=$(echo "${rounds_of[$name.$scenario.bound]}" | xargs -n1 | sort | uniq -c | sort -rn | awk 'NR == 1 { print $2 }')
     done
-    echo "$scenario throughput per round ($mode_name), generated / bare EF Core: $(paste -d/ <(echo "${rounds_of[ours.$scenario.rps]}" | tr ' ' '\n') <(echo "${rounds_of[bare.$scenario.rps]}" | tr ' ' '\n') | awk -F/ 'NF == 2 && $2 > 0 { printf "%.2f ", $1 / $2 }')"
+    echo "$scenario per round ($regime), generated / bare EF Core: CPU per request $(paste -d/ <(echo "${rounds_of[ours.$scenario.cpu]}" | tr ' ' '\n') <(echo "${rounds_of[bare.$scenario.cpu]}" | tr ' ' '\n') | awk -F/ 'NF == 2 && $2 > 0 { printf "%.2f ", $1 / $2 }')throughput $(paste -d/ <(echo "${rounds_of[ours.$scenario.rps]}" | tr ' ' '\n') <(echo "${rounds_of[bare.$scenario.rps]}" | tr ' ' '\n') | awk -F/ 'NF == 2 && $2 > 0 { printf "%.2f ", $1 / $2 }')"
   done
   for name in "${servers_under_test[@]}"; do
     pid=${pids[$name]}
     http[$name.rss]=$(awk '/^VmRSS:/ { printf "%.0f", $2 / 1024 }' "/proc/$pid/status")
-    echo "$name ($mode_name): resident memory after the HTTP scenarios ${http[$name.rss]} MiB"
+    echo "$name ($regime): resident memory after the HTTP scenarios ${http[$name.rss]} MiB"
     stop
   done
 
+  # The regime's figures side by side, CPU per request first.
+  table=$work/regime-$regime.md
+  printf '| %s regime (%s) | generated | bare EF Core | generated / bare EF Core | raw baseline | generated / raw |\n| --- | ---: | ---: | ---: | ---: | ---: |\n' "$regime" "$forced" >"$table"
   for scenario in POST GET; do
-    read -r rps p50 p99 non2xx cpu <<<"${http[ours.$scenario]}"
-    read -r base_rps base_p50 base_p99 base_non2xx base_cpu <<<"${http[baseline.$scenario]}"
-    read -r ef_rps ef_p50 ef_p99 ef_non2xx ef_cpu <<<"${http[bare.$scenario]}"
-    if [ $scenario = POST ]; then path="/shields" ef_target=">= 1.0"; else path="/shields/{id}" ef_target=">= 1.1"; fi
-    ratio "$scenario $path throughput, generated vs bare EF Core ($mode_name)" "req/s" "$rps" "$ef_rps" "$ef_target"
-    ratio "$scenario $path p99 latency, generated vs bare EF Core ($mode_name)" ms "$p99" "$ef_p99" "<= 1.0"
-    ratio "$scenario $path p50 latency, generated vs bare EF Core ($mode_name)" ms "$p50" "$ef_p50"
-    ratio "$scenario $path server CPU per request, generated vs bare EF Core ($mode_name)" µs "$cpu" "$ef_cpu"
-    ratio "$scenario $path throughput, generated vs raw baseline ($mode_name)" "req/s" "$rps" "$base_rps"
-    ratio "$scenario $path p99 latency, generated vs raw baseline ($mode_name)" ms "$p99" "$base_p99"
-    ratio "$scenario $path server CPU per request, generated vs raw baseline ($mode_name)" µs "$cpu" "$base_cpu"
-    figure "$scenario $path non-2xx responses, generated / raw baseline / bare EF Core ($mode_name)" "$non2xx" "$base_non2xx / $ef_non2xx"
+    read -r rps p50 p99 non2xx cpu busy <<<"${http[ours.$scenario]}"
+    read -r base_rps base_p50 base_p99 base_non2xx base_cpu base_busy <<<"${http[baseline.$scenario]}"
+    read -r ef_rps ef_p50 ef_p99 ef_non2xx ef_cpu ef_busy <<<"${http[bare.$scenario]}"
+    if [ $scenario = POST ]; then path="/shields" cpu_target="<= 1.3" ef_target=">= 1.0"; else path="/shields/{id}" cpu_target="<= 1.05" ef_target=">= 1.1"; fi
+    what="$scenario $path"
+    ratio "$what server CPU per request, generated vs bare EF Core ($regime)" µs "$cpu" "$ef_cpu" "$cpu_target"
+    ratio "$what throughput, generated vs bare EF Core ($regime)" "req/s" "$rps" "$ef_rps" "$ef_target"
+    ratio "$what p99 latency, generated vs bare EF Core ($regime)" ms "$p99" "$ef_p99" "<= 1.0"
+    ratio "$what p50 latency, generated vs bare EF Core ($regime)" ms "$p50" "$ef_p50"
+    ratio "$what server CPU per request, generated vs raw baseline ($regime)" µs "$cpu" "$base_cpu"
+    ratio "$what throughput, generated vs raw baseline ($regime)" "req/s" "$rps" "$base_rps"
+    ratio "$what p99 latency, generated vs raw baseline ($regime)" ms "$p99" "$base_p99"
+    figure "$what non-2xx responses, generated / raw baseline / bare EF Core ($regime)" "$non2xx" "$base_non2xx / $ef_non2xx"
+    figure "$what regime by the 90%-busy rule, generated / raw baseline / bare EF Core ($regime; cores $cores busy ${busy}% / ${base_busy}% / ${ef_busy}%)" \
+      "${http[ours.$scenario.bound]}-bound" "${http[baseline.$scenario.bound]}-bound / ${http[bare.$scenario.bound]}-bound"
+    r() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
+    {
+      echo "| $what CPU per request (µs) | $cpu | $ef_cpu | **$(r "$cpu" "$ef_cpu")** | $base_cpu | $(r "$cpu" "$base_cpu") |"
+      echo "| $what throughput (req/s) | $rps | $ef_rps | **$(r "$rps" "$ef_rps")** | $base_rps | $(r "$rps" "$base_rps") |"
+      echo "| $what p99 (ms) | $p99 | $ef_p99 | $(r "$p99" "$ef_p99") | $base_p99 | $(r "$p99" "$base_p99") |"
+      echo "| $what regime (cores busy) | ${http[ours.$scenario.bound]} ($busy%) | ${http[bare.$scenario.bound]} ($ef_busy%) | | ${http[baseline.$scenario.bound]} ($base_busy%) | |"
+    } >>"$table"
   done
-  ratio "RSS after the HTTP scenarios, generated vs bare EF Core ($mode_name)" MiB "${http[ours.rss]}" "${http[bare.rss]}"
-  ratio "RSS after the HTTP scenarios, generated vs raw baseline ($mode_name)" MiB "${http[ours.rss]}" "${http[baseline.rss]}"
+  ratio "RSS after the HTTP scenarios, generated vs bare EF Core ($regime)" MiB "${http[ours.rss]}" "${http[bare.rss]}"
+  echo "| RSS after the scenarios (MiB) | ${http[ours.rss]} | ${http[bare.rss]} | $(r "${http[ours.rss]}" "${http[bare.rss]}") | ${http[baseline.rss]} | $(r "${http[ours.rss]}" "${http[baseline.rss]}") |" >>"$table"
+  echo
+  cat "$table"
 done
+pin=() server_env=()
 
 step "Session helper: DbSession.RunAsync against a bare DbContext + SaveChanges and raw Microsoft.Data.Sqlite; opening a connection (BenchmarkDotNet)"
 (cd "$work" && dotnet "$work/publish/session/SessionBench.dll" "${bdn_args[@]}" --artifacts "$work/bdn") | tee "$work/session.txt"
@@ -315,4 +374,8 @@ step "Summary ($mode run)"
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min)" >>"$work/machine.txt"
 sed 's/^/    /' "$work/machine.txt"
 echo
+for regime in ${regimes//,/ }; do
+  cat "$work/regime-$regime.md"
+  echo
+done
 cat "$summary"
