@@ -14,8 +14,8 @@ public static class AegisPostgresDatabaseExtensions
     /// Registers <typeparamref name="TContext"/> (pooled, per request, and through <see cref="IDbContextFactory{TContext}"/>)
     /// on the PostgreSQL server and database a <c>postgresql://user:password@host:5432/database</c> <c>DATABASE_URL</c>
     /// names, the database created at start-up if the server has none of that name. It also adds migrations on start
-    /// (one instance migrates, the others wait), scheduled <c>pg_dump</c> backups with retention and retries, one
-    /// scheduler among many instances (a PostgreSQL advisory lock), the <c>migrate</c>, <c>backup</c> and <c>restore</c>
+    /// (one instance migrates, the others wait), scheduled <c>pg_dump</c> backups with retention and retries, each
+    /// scheduled run claimed by one of the instances that share the database, the <c>migrate</c>, <c>backup</c> and <c>restore</c>
     /// roles, the 409/503 fault mapping, health checks, Npgsql's traces and metrics and the <c>aegis.database.*</c>
     /// telemetry, each of which <paramref name="configureSettings"/> can turn off.
     /// </summary>
@@ -41,9 +41,16 @@ public static class AegisPostgresDatabaseExtensions
 
         // Named in pg_stat_activity as "Api (scheduler)", … unless DATABASE_URL's application_name says otherwise.
         var connection = new NpgsqlConnectionStringBuilder(PostgresUrl.ToConnectionString(builder.Configuration[DatabaseUrl.Key]));
+        if (!builder.Environment.IsDevelopment() && PostgresUrl.IsExamplePassword(connection.Password))
+        {
+            throw new StartupException(
+                $"{DatabaseUrl.Key} still carries the example password of .env.example, which is refused outside Development " +
+                $"(this is {builder.Environment.EnvironmentName}). Give the database's role a password of your own, and put it in {DatabaseUrl.Key}.");
+        }
+
         connection.ApplicationName ??= $"{builder.Environment.ApplicationName} ({builder.Configuration.GetAppRole().ToString().ToLowerInvariant()})";
         var provider = new PostgresProvider(() => connection.ConnectionString, settings.RootPath!);
-        AddPostgresServices(builder, _ => provider);
+        AddPostgresServices<TContext>(builder, _ => provider);
         DatabaseComponent.Add<TContext>(builder, provider, settings, configureDbContextOptions);
         return builder;
     }
@@ -66,7 +73,7 @@ public static class AegisPostgresDatabaseExtensions
         where TContext : DbContext
     {
         var settings = DatabaseComponent.ReadSettings(builder, configureSettings, enriching: true);
-        AddPostgresServices(builder, services => new PostgresProvider(() =>
+        AddPostgresServices<TContext>(builder, services => new PostgresProvider(() =>
         {
             using var scope = services.CreateScope();
             return scope.ServiceProvider.GetRequiredService<TContext>().Database.GetConnectionString()
@@ -76,14 +83,15 @@ public static class AegisPostgresDatabaseExtensions
         return builder;
     }
 
-    private static void AddPostgresServices(IHostApplicationBuilder builder, Func<IServiceProvider, PostgresProvider> provider)
+    private static void AddPostgresServices<TContext>(IHostApplicationBuilder builder, Func<IServiceProvider, PostgresProvider> provider)
     {
         // Npgsql's own telemetry: a span per command (with its SQL) and the connection pool's metrics.
         builder.Services.AddOpenTelemetry()
             .WithTracing(tracing => tracing.AddNpgsql())
             .WithMetrics(metrics => metrics.AddNpgsqlInstrumentation());
         builder.Services.AddSingleton(provider);
-        builder.Services.AddSingleton<ISchedulerLock, SchedulerLock>();
+        builder.Services.AddSingleton<IScheduledRunClaims>(services =>
+            new ScheduledRunClaims(services.GetRequiredService<PostgresProvider>(), typeof(TContext).FullName ?? typeof(TContext).Name));
         builder.Services.AddSingleton<IDatabaseRestore, PostgresRestore>();
     }
 }

@@ -72,5 +72,11 @@ public static class PostgresUrl
         return connection.ConnectionString;
     }
 
+    /// <summary>
+    /// Whether <paramref name="password"/> is one of the example passwords of the generated <c>.env.example</c>, which
+    /// anyone can read: a service outside Development refuses to start with one.
+    /// </summary>
+    internal static bool IsExamplePassword(string? password) => password is "example-app-password" or "example-admin-password";
+
     private static StartupException Invalid(string url, string problem) => DatabaseUrl.Invalid(url, problem, Examples, defaultUrl: null);
 }

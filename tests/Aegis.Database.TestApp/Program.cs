@@ -25,6 +25,11 @@ try
         builder.Services.AddScoped<TestDbContext>(services => services.GetRequiredService<SqliteTestContext>());
     }
 
+    if (builder.Configuration["TEST_JOB_SCHEDULE"] is { Length: > 0 })
+    {
+        builder.Services.AddSingleton<IScheduledJob, RecordingJob>();
+    }
+
     var app = builder.Build();
     var role = app.Configuration.GetAppRole();
     if (role.RunsOnce())

@@ -6,11 +6,11 @@ namespace Aegis.Database;
 /// Runs every <see cref="IScheduledJob"/> at the times its cron expression gives, in this process. Each run is logged
 /// with its outcome and duration; a run that throws is logged and tried again after <see cref="RetryDelays"/> (unless
 /// the job's next time comes first), then the job waits for its next time, so no job can stop the service. Stopping
-/// the service cancels the wait and any run in progress. With an <see cref="ISchedulerLock"/>, only the process that
-/// holds it runs the jobs.
+/// the service cancels the wait and any run in progress. With <see cref="IScheduledRunClaims"/>, each due run is claimed
+/// first, and a run another process claimed is left to it.
 /// </summary>
 internal sealed partial class Scheduler(
-    IEnumerable<IScheduledJob> jobs, TimeProvider time, ILogger<Scheduler> logger, IServiceScopeFactory scopes, ISchedulerLock? schedulerLock = null)
+    IEnumerable<IScheduledJob> jobs, TimeProvider time, ILogger<Scheduler> logger, IServiceScopeFactory scopes, IScheduledRunClaims? claims = null)
     : BackgroundService
 {
     /// <summary>Growing, so a cause that lasts (a full disk) is not hammered, while a passing one costs minutes, not a day.</summary>
@@ -20,10 +20,8 @@ internal sealed partial class Scheduler(
     {
         var names = jobs.Select(job => job.Name).ToList();
         LogJobs(names.Count, names.Count == 0 ? "none (register an IScheduledJob singleton to add one)" : string.Join(", ", names));
-        return schedulerLock is null ? RunJobsAsync(stoppingToken) : schedulerLock.RunWhileHeldAsync(RunJobsAsync, stoppingToken);
+        return Task.WhenAll(jobs.Select(job => RunOnScheduleAsync(job, stoppingToken)));
     }
-
-    private Task RunJobsAsync(CancellationToken stoppingToken) => Task.WhenAll(jobs.Select(job => RunOnScheduleAsync(job, stoppingToken)));
 
     /// <summary>Runs <paramref name="job"/> once now, logging its outcome; returns whether it succeeded.</summary>
     public async Task<bool> RunOnceAsync(IScheduledJob job, CancellationToken cancellationToken)
@@ -69,7 +67,7 @@ internal sealed partial class Scheduler(
             }
 
             // A locked database or a brief outage is usually gone within minutes; waiting a day for the next run is not.
-            for (var retry = 0; !await RunOnceAsync(job, stoppingToken) && retry < RetryDelays.Length; retry++)
+            for (var retry = 0; !await RunDueAsync(job, next, stoppingToken) && retry < RetryDelays.Length; retry++)
             {
                 var delay = RetryDelays[retry];
                 if (stoppingToken.IsCancellationRequested || IsDueWithin(job, delay))
@@ -84,6 +82,29 @@ internal sealed partial class Scheduler(
                 }
             }
         }
+    }
+
+    /// <summary>Runs the run of <paramref name="job"/> due at <paramref name="due"/> once claimed; true if it succeeded or is another process's.</summary>
+    private async Task<bool> RunDueAsync(IScheduledJob job, DateTimeOffset due, CancellationToken stoppingToken)
+    {
+        if (claims is not null)
+        {
+            try
+            {
+                if (!await claims.TryClaimAsync(job.Name, due, stoppingToken))
+                {
+                    LogClaimedElsewhere(job.Name, due);
+                    return true;
+                }
+            }
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+            {
+                LogClaimFailed(e, job.Name, due);
+                return false; // tried again like a failed run: the database may be back within minutes
+            }
+        }
+
+        return await RunOnceAsync(job, stoppingToken);
     }
 
     private bool IsDueWithin(IScheduledJob job, TimeSpan delay)
@@ -140,6 +161,12 @@ internal sealed partial class Scheduler(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Job {Job} failed after {Milliseconds:0} ms.")]
     private partial void LogFailed(Exception exception, string job, double milliseconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {Job}'s run due at {Due:u} is another instance's: it claimed the run first.")]
+    private partial void LogClaimedElsewhere(string job, DateTimeOffset due);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Job {Job}'s run due at {Due:u} could not be claimed, so it did not start.")]
+    private partial void LogClaimFailed(Exception exception, string job, DateTimeOffset due);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {Job} runs again in {Minutes} min (retry {Retry} of {Retries}).")]
     private partial void LogRetrying(string job, double minutes, int retry, int retries);

@@ -1,4 +1,5 @@
 using Aegis.Database.PostgreSQL;
+using Microsoft.Extensions.Hosting;
 using Npgsql;
 
 namespace Aegis.Database.Tests;
@@ -77,4 +78,29 @@ public sealed class PostgresUrlTests
     }
 
     private static NpgsqlConnectionStringBuilder Parse(string? url) => new(PostgresUrl.ToConnectionString(url));
+
+    // The example passwords of .env.example are public: in Development they are the compose file's local server's.
+    [Xunit.Theory]
+    [InlineData("Production", "postgresql://app:example-app-password@db:5432/orders", "still carries the example password")]
+    [InlineData("Staging", "postgresql://postgres:example-admin-password@db:5432/orders", "still carries the example password")]
+    [InlineData("Production", null, "DATABASE_URL is not set.")]
+    public void Outside_development_an_example_password_or_no_url_refuses_to_start_in_one_line(string environment, string? url, string problem)
+    {
+        var error = Assert.Throws<StartupException>(() => AddDatabase(environment, url));
+
+        Assert.Contains(problem, error.Message);
+        Assert.DoesNotContain('\n', error.Message);
+        Assert.DoesNotContain("example-app-password", error.Message);
+    }
+
+    [Xunit.Fact]
+    public void In_development_the_example_password_is_taken() =>
+        AddDatabase("Development", "postgresql://app:example-app-password@localhost:5432/orders");
+
+    private static void AddDatabase(string environment, string? url)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = environment });
+        builder.Configuration["DATABASE_URL"] = url;
+        builder.AddPostgresDatabase<PostgresTestContext>();
+    }
 }

@@ -172,6 +172,39 @@ public sealed class SchedulerTests
     }
 
     /// <summary>A job whose first <paramref name="failures"/> runs throw.</summary>
+    [Fact]
+    public async Task A_run_another_process_claimed_is_left_to_it_and_a_claim_that_fails_is_tried_again_like_a_failed_run()
+    {
+        var time = new FakeTimeProvider(JustBeforeThree);
+        var logger = new FakeLogger<Scheduler>();
+        var job = new RecordingJob("claimed", "0 3 * * *");
+        var claims = new ScriptedClaims(false, new InvalidOperationException("the server went away"), true); // elsewhere, then a failure, then ours
+        using var scheduler = new Scheduler([job], time, logger, Scopes, claims);
+        await scheduler.StartAsync(CancellationToken.None);
+        await WaitUntilAsync(() => Count(logger, "next runs at") == 1);
+
+        await AdvanceUntilAsync(time, TimeSpan.FromSeconds(1), () => Count(logger, "is another instance's") == 1 && Count(logger, "next runs at") == 2);
+        await AdvanceUntilAsync(time, TimeSpan.FromDays(1), () => Count(logger, "could not be claimed") == 1);
+        await AdvanceUntilAsync(time, TimeSpan.FromMinutes(1), () => job.Runs == 1);
+        await scheduler.StopAsync(CancellationToken.None);
+
+        Assert.Equal(
+            [("claimed", JustBeforeThree.AddSeconds(1)), ("claimed", JustBeforeThree.AddSeconds(1).AddDays(1)), ("claimed", JustBeforeThree.AddSeconds(1).AddDays(1))],
+            claims.Asked);
+    }
+
+    /// <summary>Answers each claim with the next of its answers: claimed or not, or an exception.</summary>
+    private sealed class ScriptedClaims(params object[] answers) : IScheduledRunClaims
+    {
+        public List<(string Job, DateTimeOffset Due)> Asked { get; } = [];
+
+        public Task<bool> TryClaimAsync(string job, DateTimeOffset due, CancellationToken cancellationToken)
+        {
+            Asked.Add((job, due));
+            return answers[Asked.Count - 1] is Exception e ? Task.FromException<bool>(e) : Task.FromResult((bool)answers[Asked.Count - 1]);
+        }
+    }
+
     private sealed class RecordingJob(string name, string cron, int failures = 0) : IScheduledJob
     {
         private int runs;
