@@ -198,7 +198,7 @@ load() {
 # group (serve starts each server with setsid, so the group is the server and anything it starts).
 clock_ticks=$(getconf CLK_TCK)
 cpu_seconds() {
-  cat /proc/[0-9]*/stat 2>/dev/null | sed 's/^[0-9]* (.*) //' |
+  { cat /proc/[0-9]*/stat 2>/dev/null || true; } | sed 's/^[0-9]* (.*) //' |
     awk -v group="$1" -v hz="$clock_ticks" '$3 == group { t += $12 + $13 } END { printf "%.2f", t / hz }'
 }
 # Busy and total jiffies of the cores in $cores (a taskset list such as "1" or "0-1"), from /proc/stat.
