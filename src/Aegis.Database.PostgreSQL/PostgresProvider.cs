@@ -107,6 +107,16 @@ internal sealed class PostgresProvider(Func<string> findConnectionString, string
         _ => null,
     };
 
+    // Npgsql deems a failure transient when it is the connection's (a refused or broken socket, a timeout); the server's
+    // own errors say when it is shutting down or starting up.
+    public override string? DescribeOutage(Exception exception) => exception switch
+    {
+        PostgresException { SqlState: PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown or PostgresErrorCodes.CannotConnectNow }
+            => "The database server is restarting.",
+        NpgsqlException { IsTransient: true } and not PostgresException => "The database server cannot be reached.",
+        _ => null,
+    };
+
     public override string? LockErrorOf(Exception exception) => (exception as PostgresException)?.SqlState switch
     {
         PostgresErrorCodes.LockNotAvailable => "lock_not_available", // lock_timeout expired, or NOWAIT found a lock

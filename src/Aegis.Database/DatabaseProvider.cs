@@ -42,6 +42,12 @@ internal abstract class DatabaseProvider : IDisposable
     /// <summary>A sentence for operators and clients if <paramref name="exception"/> means the storage cannot take writes.</summary>
     public abstract string? DescribeStorageFault(Exception exception);
 
+    /// <summary>
+    /// A sentence for clients if <paramref name="exception"/> means the database server cannot be reached for now (down,
+    /// restarting, or the connection to it lost): the request is answered 503 rather than 500.
+    /// </summary>
+    public virtual string? DescribeOutage(Exception exception) => null;
+
     /// <summary>The provider's name for the error if <paramref name="exception"/> failed because a lock was not granted.</summary>
     public abstract string? LockErrorOf(Exception exception);
 
