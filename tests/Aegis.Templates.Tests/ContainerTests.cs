@@ -282,32 +282,5 @@ public sealed class ContainerTests(TemplatePack pack, Podman podman, ITestOutput
         Log(down.ExitCode == 0 ? "cleaned up" : $"cleaning up failed: {down}");
     }
 
-    /// <summary>
-    /// The AppHost of a PostgreSQL <c>--aspire</c> project on podman (<c>ASPIRE_CONTAINER_RUNTIME=podman</c>), its server
-    /// the stand-in image under the name the AppHost asks for: its tests start postgres, wait for migrate to complete,
-    /// then reach a healthy api; the project's other tests run on this run's server as usual.
-    /// </summary>
-    [PodmanFact]
-    public async Task Postgres_aspire_project_starts_postgres_on_podman_and_migrate_then_api_and_its_tests_pass()
-    {
-        Log(podman.StandIns);
-        await podman.UseLibraryAsync(pack.PackagesFolder);
-        var project = await pack.BuiltAsync("--db-provider", "postgres", "--aspire");
-        Log("built");
-        var environment = new Dictionary<string, string?>(podman.Environment)
-        {
-            ["ASPIRE_CONTAINER_RUNTIME"] = "podman",
-            ["TEST_DATABASE_URL"] = (await pack.PostgresAsync()).Url,
-            ["CI"] = "true", // a test that cannot reach its server fails rather than skips
-        };
-
-        var result = await Shell.RunAsync("dotnet", ["test", "--no-build", "-nodeReuse:false"], project, environment, timeout: TimeSpan.FromMinutes(8));
-        Log("tested");
-
-        var all = TestSummary.Of(result);
-        Assert.Equal((0, 0), (all.Failed, all.Skipped));
-        Assert.True(TestSummary.Of(result, "AppHost.Tests.dll").Passed >= 3, result.ToString());
-    }
-
     private void Log(string step) => output.WriteLine($"{watch.Elapsed.TotalSeconds,6:0.0} s  {step}");
 }

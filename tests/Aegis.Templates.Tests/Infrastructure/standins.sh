@@ -113,13 +113,15 @@ if [ -n "$revocation" ]; then sdk_env+=("ENV NUGET_CERT_REVOCATION_MODE=$revocat
 import "$sdk" "$work/sdk" "${runtime_env[@]}" "${sdk_env[@]}"
 
 # postgres:17's interface, on Debian's PostgreSQL 15: POSTGRES_USER, POSTGRES_PASSWORD and POSTGRES_DB on first start,
-# data in /var/lib/postgresql/data, the server run as the postgres user, listening on every address with passwords.
+# data in /var/lib/postgresql/data, the server run as the postgres user, listening on every address with passwords,
+# and a command of options only (`-c fsync=off`, as Testcontainers gives) taken as the server's.
 mkdir "$work/postgres" && tar -C "$work/postgres" -xf "$server"
 rm -rf "$work/postgres/var/lib/postgresql/15" "$work/postgres/etc/postgresql/15/main"
 cat >"$work/postgres/usr/local/bin/docker-entrypoint.sh" <<'EOF'
 #!/bin/bash
 set -euo pipefail
 : "${POSTGRES_USER:=postgres}" "${POSTGRES_DB:=$POSTGRES_USER}"
+if [ "${1:0:1}" = - ]; then set -- postgres "$@"; fi # options only (Testcontainers' -c …) are the server's
 if [ "$(id -u)" = 0 ]; then
   mkdir -p "$PGDATA" /var/run/postgresql
   chown -R postgres:postgres "$PGDATA" /var/run/postgresql
