@@ -127,8 +127,10 @@ public sealed class ContainerTests(TemplatePack pack, Podman podman, ITestOutput
             // The stand-in server is PostgreSQL 15, whose client Debian 12 (the stand-in base image) carries.
             ["POSTGRES_MAJOR"] = "15",
             ["PGDG_APT"] = "false",
+            ["POSTGRES_PASSWORD"] = "admin-secret",
+            ["DATABASE_PASSWORD"] = "app-secret",
         });
-        var database = $"postgresql://aegis:aegis@127.0.0.1:{postgresPort}/my_project"; // the compose file's defaults
+        var database = $"postgresql://app:app-secret@127.0.0.1:{postgresPort}/my_project"; // the services' role
         const string prefix = TemplatePack.ProjectName;
         string[] apis = [$"{prefix}_api_1", $"{prefix}_api_2", $"{prefix}_api_3"];
         const string migrate = $"{prefix}_migrate_1", scheduler = $"{prefix}_scheduler_1";
@@ -145,6 +147,8 @@ public sealed class ContainerTests(TemplatePack pack, Podman podman, ITestOutput
             // The one-shot step migrated the database and exited 0 before the others started.
             Assert.Equal("exited 0", await Inspect("container", migrate, "{{.State.Status}} {{.State.ExitCode}}"));
             Assert.Contains("migrations applied now: 1", (await podman.RunAsync(["logs", migrate])).Output);
+            // As the role the init script made: the database's owner, no superuser.
+            Assert.Equal("f|app", await Psql(database, "SELECT rolsuper, pg_get_userbyid(datdba) FROM pg_roles, pg_database WHERE rolname = current_user AND datname = current_database()"));
             foreach (var api in apis)
             {
                 Assert.Equal("1654", await Inspect("container", api, "{{.Config.User}}"));
@@ -166,45 +170,42 @@ public sealed class ContainerTests(TemplatePack pack, Podman podman, ITestOutput
             Log($"300 requests through the proxy: {string.Join(", ", servedBy.OrderBy(pair => pair.Key).Select(pair => $"{pair.Key} {pair.Value}"))}");
             Assert.True(servedBy.Count >= 2, $"Only {servedBy.Count} instance answered.");
 
-            // Writers through the proxy while one instance stops: every write the service acknowledged (201) is stored.
-            var acknowledged = new System.Collections.Concurrent.ConcurrentBag<string>();
-            var refused = 0;
-            using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-            var writers = Enumerable.Range(0, 8).Select(w => Task.Run(async () =>
+            // The database stops for 5 s under load. The proxy checks /alive, so every instance stays in rotation, and
+            // a write meanwhile gets the service's own 503 problem (never the proxy's bare 503, nor a lost connection).
+            const string postgres = $"{prefix}_postgres_1";
+            var blip = await WriteWhileAsync(http, "blip", async writes =>
             {
-                for (var i = 0; !stop.IsCancellationRequested; i++)
-                {
-                    try
-                    {
-                        using var response = await http.PostAsJsonAsync("/shields", new { name = $"w{w}-{i}" });
-                        if (response.StatusCode == HttpStatusCode.Created)
-                        {
-                            acknowledged.Add($"w{w}-{i}");
-                            continue;
-                        }
-                    }
-                    catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
-                    {
-                    }
+                await podman.RunAsync(["stop", "--time", "2", postgres]);
+                await Task.Delay(TimeSpan.FromSeconds(5));
+                await podman.RunAsync(["start", postgres]);
+                writes.Mark();
+                await Task.Delay(TimeSpan.FromSeconds(8)); // writes resume once the server accepts connections again
+            });
+            var stored = await StoredNamesAsync(database);
+            Log($"database blip: {blip.Sent} writes sent, {blip.Acknowledged.Count} acknowledged, {blip.Acknowledged.Count(stored.Contains)} of them found " +
+                $"afterwards; answers: {blip.Describe()}");
+            Assert.Empty(blip.Unanswered);
+            Assert.All(blip.Answers.Where(answer => answer.Status != HttpStatusCode.Created), answer =>
+                Assert.Equal((HttpStatusCode.ServiceUnavailable, "application/problem+json"), (answer.Status, answer.MediaType)));
+            Assert.Contains(blip.Answers, answer => answer.Status == HttpStatusCode.ServiceUnavailable);
+            Assert.Equal(apis.Length, blip.Answers.Where(answer => answer.Status == HttpStatusCode.ServiceUnavailable).Select(answer => answer.ServedBy).Distinct().Count());
+            Assert.True(blip.AcknowledgedSinceMark > 0, "No write was acknowledged after the database came back.");
+            Assert.DoesNotContain(blip.Acknowledged, name => !stored.Contains(name));
 
-                    Interlocked.Increment(ref refused);
-                }
-            })).ToArray();
-            await Task.Delay(TimeSpan.FromSeconds(2));
-            var beforeStop = acknowledged.Count;
-            await podman.RunAsync(["stop", "--time", "10", apis[1]]);
-            await Task.Delay(TimeSpan.FromSeconds(6)); // past the proxy's two failed checks
-            await stop.CancelAsync();
-            await Task.WhenAll(writers);
-            Assert.True(acknowledged.Count > beforeStop, "No write was acknowledged after the instance stopped.");
-
-            var stored = (await Psql(database, "SELECT name FROM shield")).Split('\n').ToHashSet();
-            var lost = acknowledged.Where(name => !stored.Contains(name)).ToList();
-            Log($"writes under a stopping instance: {acknowledged.Count} acknowledged ({beforeStop} before the stop), {refused} not, {lost.Count} lost");
+            // Writers through the proxy while one instance stops: every write the service acknowledged (201) is stored.
+            var stopped = await WriteWhileAsync(http, "stop", async _ =>
+            {
+                await podman.RunAsync(["stop", "--time", "10", apis[1]]);
+                await Task.Delay(TimeSpan.FromSeconds(6)); // past the proxy's two failed checks
+            });
+            Assert.True(stopped.AcknowledgedSinceMark > 0, "No write was acknowledged after the instance stopped.");
+            stored = await StoredNamesAsync(database);
+            var lost = stopped.Acknowledged.Where(name => !stored.Contains(name)).ToList();
+            Log($"writes under a stopping instance: {stopped.Sent} sent, {stopped.Acknowledged.Count} acknowledged, {lost.Count} lost; answers: {stopped.Describe()}");
             Assert.Empty(lost);
 
-            // One scheduler, holding the lock; its image's pg_dump backs up the server into the backups volume.
-            Assert.Contains("This instance runs the scheduled jobs", (await podman.RunAsync(["logs", scheduler])).Output);
+            // One scheduler; its image's pg_dump backs up the server into the backups volume, as the services' role.
+            Assert.Contains("Scheduler started with 1 job(s): database-backup", (await podman.RunAsync(["logs", scheduler])).Output);
             Assert.DoesNotContain("Scheduler started", (await podman.RunAsync(["logs", apis[0]])).Output);
             var backup = await podman.RunAsync(["exec", "-e", "APP_ROLE=backup", scheduler, "dotnet", "Api.dll"]);
             Assert.Matches(@"/app/data/backups/my_project-\d{8}T\d{9}Z-manual\.dump", backup.StandardOutput);
@@ -220,6 +221,65 @@ public sealed class ContainerTests(TemplatePack pack, Podman podman, ITestOutput
             await CleanUpAsync(compose);
         }
     }
+
+    /// <summary>
+    /// Eight writers through the proxy, for 2 s and then while <paramref name="disturb"/> runs: each POST's answer (its
+    /// status, media type and the instance that gave it), or that it got none, and the writes acknowledged (201).
+    /// </summary>
+    private static async Task<Writes> WriteWhileAsync(HttpClient http, string tag, Func<Writes, Task> disturb)
+    {
+        var writes = new Writes();
+        using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        var writers = Enumerable.Range(0, 8).Select(w => Task.Run(async () =>
+        {
+            for (var i = 0; !stop.IsCancellationRequested; i++)
+            {
+                var name = $"{tag}-w{w}-{i}";
+                Interlocked.Increment(ref writes.Sent);
+                try
+                {
+                    using var response = await http.PostAsJsonAsync("/shields", new { name });
+                    var servedBy = response.Headers.TryGetValues("X-Served-By", out var values) ? values.Single() : null;
+                    writes.Answers.Add((response.StatusCode, response.Content.Headers.ContentType?.MediaType, servedBy));
+                    if (response.StatusCode == HttpStatusCode.Created)
+                    {
+                        writes.Acknowledged.Add(name);
+                        Interlocked.Increment(ref writes.AcknowledgedSinceMark);
+                    }
+                }
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+                {
+                    writes.Unanswered.Add(e.Message);
+                }
+            }
+        })).ToArray();
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        writes.Mark();
+        await disturb(writes);
+        await stop.CancelAsync();
+        await Task.WhenAll(writers);
+        return writes;
+    }
+
+    private sealed class Writes
+    {
+        public int Sent;
+        public int AcknowledgedSinceMark; // since the disturbance began, or the moment it marked
+
+        public void Mark() => Interlocked.Exchange(ref AcknowledgedSinceMark, 0);
+
+        public System.Collections.Concurrent.ConcurrentBag<string> Acknowledged { get; } = [];
+
+        public System.Collections.Concurrent.ConcurrentBag<(HttpStatusCode Status, string? MediaType, string? ServedBy)> Answers { get; } = [];
+
+        public System.Collections.Concurrent.ConcurrentBag<string> Unanswered { get; } = [];
+
+        public string Describe() => string.Join(", ", Answers.GroupBy(answer => $"{(int)answer.Status} {answer.MediaType}").OrderBy(group => group.Key)
+            .Select(group => $"{group.Count()} × {group.Key}")) + $", {Unanswered.Count} unanswered {string.Join("; ", Unanswered.Distinct().Take(3))}";
+    }
+
+    private static async Task<HashSet<string>> StoredNamesAsync(string database) =>
+        (await Psql(database, "SELECT name FROM shield")).Split('\n').ToHashSet();
 
     /// <summary>How many of <paramref name="count"/> GET requests each instance answered, by the proxy's X-Served-By.</summary>
     private static async Task<Dictionary<string, int>> ServedByAsync(HttpClient http, int count)

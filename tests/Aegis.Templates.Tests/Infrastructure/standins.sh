@@ -114,7 +114,8 @@ import "$sdk" "$work/sdk" "${runtime_env[@]}" "${sdk_env[@]}"
 
 # postgres:17's interface, on Debian's PostgreSQL 15: POSTGRES_USER, POSTGRES_PASSWORD and POSTGRES_DB on first start,
 # data in /var/lib/postgresql/data, the server run as the postgres user, listening on every address with passwords,
-# and a command of options only (`-c fsync=off`, as Testcontainers gives) taken as the server's.
+# the scripts of /docker-entrypoint-initdb.d on first start, and a command of options only (`-c fsync=off`, as
+# Testcontainers gives) taken as the server's.
 mkdir "$work/postgres" && tar -C "$work/postgres" -xf "$server"
 rm -rf "$work/postgres/var/lib/postgresql/15" "$work/postgres/etc/postgresql/15/main"
 cat >"$work/postgres/usr/local/bin/docker-entrypoint.sh" <<'EOF'
@@ -135,6 +136,17 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
   echo "host all all all scram-sha-256" >>"$PGDATA/pg_hba.conf"
   if [ "$POSTGRES_DB" != postgres ]; then
     echo "CREATE DATABASE \"$POSTGRES_DB\";" | postgres --single -D "$PGDATA" postgres >/dev/null
+  fi
+  # The scripts of /docker-entrypoint-initdb.d, on a server that listens on its socket only: *.sh sourced, *.sql run.
+  if compgen -G "/docker-entrypoint-initdb.d/*" >/dev/null; then
+    pg_ctl -D "$PGDATA" -o "-c listen_addresses=''" -w start >/dev/null
+    for script in /docker-entrypoint-initdb.d/*; do
+      case "$script" in
+        *.sh) . "$script" ;;
+        *.sql) psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname "$POSTGRES_DB" -f "$script" ;;
+      esac
+    done
+    pg_ctl -D "$PGDATA" -m fast -w stop >/dev/null
   fi
   echo "PostgreSQL init process complete; ready for start up."
 fi
