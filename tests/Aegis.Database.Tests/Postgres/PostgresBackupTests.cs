@@ -145,6 +145,44 @@ public sealed class PostgresBackupTests(ITestOutputHelper output) : IDisposable
         Assert.Empty(Directory.GetFiles(folder));
     }
 
+    // The compose file's services connect as a role that owns the database (made by its init script) and is no superuser.
+    [PostgresFact]
+    public async Task As_the_databases_owner_role_that_is_no_superuser_migrations_backups_restores_and_run_claims_all_work()
+    {
+        var (role, database) = ($"owner_{Guid.NewGuid():N}"[..20], $"owned_{Guid.NewGuid():N}");
+        await using var server = new NpgsqlConnection(PostgresUrl.ToConnectionString(TestServer.Url));
+        await server.OpenAsync();
+        await new NpgsqlCommand($"CREATE ROLE \"{role}\" LOGIN PASSWORD 'owner-secret'", server).ExecuteNonQueryAsync();
+        await new NpgsqlCommand($"CREATE DATABASE \"{database}\"", server).ExecuteNonQueryAsync();
+        await new NpgsqlCommand($"ALTER DATABASE \"{database}\" OWNER TO \"{role}\"", server).ExecuteNonQueryAsync();
+        var url = new UriBuilder(TestServer.Url!) { UserName = role, Password = "owner-secret", Path = "/" + database }.Uri.AbsoluteUri;
+        try
+        {
+            await using var service = factory.WithWebHostBuilder(builder =>
+                builder.UseSetting(BackupOptions.FolderKey, folder).UseSetting(AppRoles.Key, "api").UseSetting("DATABASE_URL", url));
+            var restore = service.Services.GetRequiredService<IDatabaseRestore>(); // started: migrated as the role
+            await Units.RunAsync<PostgresTestContext>(service.Services, db => db.Add(new Shield { Name = "Kept" }));
+            var backup = await restore.BackUpByHandAsync(CancellationToken.None);
+            await Units.RunAsync<PostgresTestContext>(service.Services, db => db.Add(new Shield { Name = "Later" }));
+            Assert.True(await service.Services.GetRequiredService<IScheduledRunClaims>().TryClaimAsync("job", DateTimeOffset.UtcNow, CancellationToken.None));
+            NpgsqlConnection.ClearAllPools();
+
+            await restore.RestoreAsync(backup, CancellationToken.None);
+
+            var connectionString = PostgresUrl.ToConnectionString(url);
+            Assert.Equal(["Kept"], await NamesAsync(connectionString));
+            await using var connection = new NpgsqlConnection(connectionString);
+            await connection.OpenAsync();
+            Assert.Equal(false, await new NpgsqlCommand("SELECT rolsuper FROM pg_roles WHERE rolname = current_user", connection).ExecuteScalarAsync());
+        }
+        finally
+        {
+            NpgsqlConnection.ClearAllPools();
+            await new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)", server).ExecuteNonQueryAsync();
+            await new NpgsqlCommand($"DROP ROLE IF EXISTS \"{role}\"", server).ExecuteNonQueryAsync();
+        }
+    }
+
     public void Dispose()
     {
         factory.Dispose();
