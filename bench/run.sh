@@ -8,8 +8,8 @@
 #      holds whichever regime the machine is in. Then requests/s, p50/p99, non-2xx, RSS. All three are published the
 #      same way (JIT by default; AEGIS_BENCH_PUBLISH=r2r for ReadyToRun) and get the same warm-up.
 #      Each regime serves the three afresh and prints its ratios side by side with bare EF Core's:
-#        cpu      CPU-bound, forced: the server and wrk pinned together onto one core (taskset), so throughput
-#                 follows CPU per request;
+#        cpu      CPU-bound, forced: the server (after its warm-up on every core) and wrk pinned together onto one
+#                 core (taskset), so throughput follows CPU per request;
 #        lock     lock-bound, forced: every server's writes to SQLite's write-ahead log sleep AEGIS_BENCH_WAL_DELAY_US
 #                 (50 µs) each (bench/slow-wal.c, LD_PRELOAD: a slow disk), so writers wait on SQLite's lock;
 #        natural  nothing forced: whatever this machine does.
@@ -29,7 +29,7 @@ set -euo pipefail
 
 bench=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(dirname "$bench")
-mode=full warmup=10 duration=8 rounds=3 runs=10 bdn_args=() regimes=cpu,lock
+mode=full warmup=15 duration=8 rounds=3 runs=10 bdn_args=() regimes=cpu,lock
 while [ $# -gt 0 ]; do
   case $1 in
     --smoke) mode=smoke warmup=1 duration=3 rounds=1 runs=3 bdn_args=(--smoke) ;;
@@ -38,7 +38,7 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
-connections=32
+connections=32 pin=() server_env=() wrk_pin=()
 publish_mode=${AEGIS_BENCH_PUBLISH:-jit}
 
 missing=()
@@ -105,15 +105,18 @@ step "Machine ($mode run)"
 step "Build: the template pack, bench-app (dotnet new aegis --database), an empty web app and bench/ (Release)"
 hive=$work/hive # a template hive of its own: the user's installed templates are never touched
 quiet dotnet pack "$repo/Aegis.Templates.csproj" -o "$work/pkg" --artifacts-path "$work/build/pack"
-# The library the generated project references, from this checkout: every restore below reads $work/pkg, and no copy of
-# the same version cached by an earlier build may hide it.
+# The library the generated project references, from this checkout, at a version of this run's own, restored into a
+# package folder of this run's own (the machine's is only a read-only fallback for everything else): another build on
+# the machine that clears or refills the shared folder's aegis.* can neither break nor hide it.
+library_version="0.0.0-bench.$(date +%s).$$"
 for library in Aegis.Hosting Aegis.Database Aegis.Database.Sqlite Aegis.Database.PostgreSQL; do
-  quiet dotnet pack "$repo/src/$library/$library.csproj" -o "$work/pkg" --artifacts-path "$work/build/pack"
+  quiet dotnet pack "$repo/src/$library/$library.csproj" -o "$work/pkg" --artifacts-path "$work/build/pack" -p:Version="$library_version"
 done
-export RestoreAdditionalProjectSources="$work/pkg"
-rm -rf "${NUGET_PACKAGES:-$HOME/.nuget/packages}"/aegis.*
+export RestoreAdditionalProjectSources="$work/pkg" RestoreFallbackFolders="${NUGET_PACKAGES:-$HOME/.nuget/packages}" NUGET_PACKAGES="$work/nuget"
 quiet dotnet new install "$(ls "$work"/pkg/Aegis.Templates.*.nupkg)" --debug:custom-hive "$hive"
 quiet dotnet new aegis -n bench-app --database --no-restore -o "$work/bench-app" --debug:custom-hive "$hive"
+sed -i -E "s/(Include=\"Aegis\.[A-Za-z.]+\" Version=)\"[^\"]*\"/\1\"$library_version\"/" "$work/bench-app/Directory.Packages.props"
+grep -q "$library_version" "$work/bench-app/Directory.Packages.props" || fail "bench-app does not reference the library at $library_version"
 quiet dotnet new web -n empty-web --no-restore -o "$work/empty-web" --debug:custom-hive "$hive"
 publish() { # PROJECT NAME [ARGS]: Release build into $work/publish/NAME; obj/ and bin/ stay out of the repository
   quiet dotnet publish "$1" -c Release -o "$work/publish/$2" --artifacts-path "$work/build/$2" "${@:3}"
@@ -155,7 +158,7 @@ serve() {
   port=$(free_port)
   rm -f "$work/$1.db"*
   (cd "$work/publish/${3:-$1}" && exec env ASPNETCORE_URLS="http://127.0.0.1:$port" ASPNETCORE_ENVIRONMENT=Production \
-    DATABASE_URL="sqlite:///$work/$1.db" "${server_env[@]}" setsid "${pin[@]}" dotnet "$2") >"$work/$1.log" 2>&1 &
+    DATABASE_URL="sqlite:///$work/$1.db" "${server_env[@]}" setsid dotnet "$2") >"$work/$1.log" 2>&1 &
   pid=$!
   servers+=("$pid")
   for _ in $(seq 600); do
@@ -188,7 +191,7 @@ probe() {
 # load SECONDS post | load SECONDS get MAX_ID: wrk for SECONDS, bounded by timeout; prints wrk's report and sets
 # $result to: requests/s p50-ms p99-ms non-2xx socket-errors requests.
 load() {
-  timeout $(($1 + 60)) "${pin[@]}" wrk -t2 -c"$connections" -d"$1s" --timeout 10s -s "$bench/shields.lua" \
+  timeout $(($1 + 60)) "${wrk_pin[@]}" wrk -t2 -c"$connections" -d"$1s" --timeout 10s -s "$bench/shields.lua" \
     "http://127.0.0.1:$port" -- "${@:2}" >"$work/wrk.txt" 2>&1 || { cat "$work/wrk.txt" >&2; fail "wrk failed"; }
   result=$(awk '$1 == "wrk-result" { print $2, $3, $4, $5, $6, $7 }' "$work/wrk.txt")
   [ -n "$result" ] || { cat "$work/wrk.txt" >&2; fail "wrk printed no result"; }
@@ -200,6 +203,14 @@ clock_ticks=$(getconf CLK_TCK)
 cpu_seconds() {
   { cat /proc/[0-9]*/stat 2>/dev/null || true; } | sed 's/^[0-9]* (.*) //' |
     awk -v group="$1" -v hz="$clock_ticks" '$3 == group { t += $12 + $13 } END { printf "%.2f", t / hz }'
+}
+# Pins every thread of every process of the server's group to $cores, when the regime pins.
+pin_server() {
+  [ ${#pin[@]} -gt 0 ] || return 0
+  local process
+  for process in $(pgrep -g "$1"); do
+    taskset -a -p -c "$cores" "$process" >/dev/null || fail "cannot pin process $process to core $cores"
+  done
 }
 # Busy and total jiffies of the cores in $cores (a taskset list such as "1" or "0-1"), from /proc/stat.
 core_ticks() {
@@ -218,7 +229,7 @@ for regime in ${regimes//,/ }; do
     *) fail "unknown regime $regime (cpu, lock, natural)" ;;
   esac
   case $regime in
-    cpu) forced="CPU-bound forced: the servers and wrk pinned to core $cores" ;;
+    cpu) forced="CPU-bound forced: each server, after its warm-up, and wrk pinned to core $cores" ;;
     lock) forced="lock-bound forced: SQLite's log writes sleep ${AEGIS_BENCH_WAL_DELAY_US:-50} µs each" ;;
     natural) forced="nothing forced" ;;
   esac
@@ -247,9 +258,16 @@ for regime in ${regimes//,/ }; do
       for name in "${servers_under_test[@]}"; do
         port=${ports[$name]} pid=${pids[$name]}
         if [ $scenario = POST ]; then args=(post); else args=(get "${max_id[$name]}"); fi
-        # Not counted, and the same for every server: lets the JIT tier up and the pools fill (the first round), and the
-        # machine settle after the server before (the others).
-        load "$([ "$round" = 1 ] && echo "$warmup" || echo 2)" "${args[@]}"
+        # Not counted, and the same for every server: lets the JIT tier up and the pools fill (the first round, on every
+        # core: pinned to one, the JIT's compilations of a slow server were still running 20 s later), and the machine
+        # settle after the server before (the others). Then every thread of the server, and wrk, is pinned for the regime.
+        if [ "$round" = 1 ] && [ $scenario = POST ]; then
+          wrk_pin=()
+          load "$warmup" "${args[@]}"
+          pin_server "$pid"
+        fi
+        wrk_pin=("${pin[@]}")
+        load 2 "${args[@]}"
         cpu_before=$(cpu_seconds "$pid")
         read -r busy_before total_before < <(core_ticks)
         load "$duration" "${args[@]}"
@@ -319,7 +337,7 @@ for regime in ${regimes//,/ }; do
   echo
   cat "$table"
 done
-pin=() server_env=()
+pin=() server_env=() wrk_pin=()
 
 step "Session helper: DbSession.RunAsync against a bare DbContext + SaveChanges and raw Microsoft.Data.Sqlite; opening a connection (BenchmarkDotNet)"
 (cd "$work" && dotnet "$work/publish/session/SessionBench.dll" "${bdn_args[@]}" --artifacts "$work/bdn") | tee "$work/session.txt"
