@@ -81,6 +81,9 @@ public sealed class PostgresServiceTests(TemplatePack pack)
             ("postgresql://aegis:hunter2@localhost", "a host and a database name"),
             ("postgresql://aegis:hunter2@localhost/app?sslmode=sometimes", "'sslmode' is not a connection option"),
             ("postgresql://aegis:hunter2@127.0.0.1:1/app", "cannot be used"), // nothing listens on port 1
+            // Outside Development (here Production) no URL is taken by default, nor .env.example's public password.
+            ("", "DATABASE_URL is not set"),
+            ("postgresql://app:example-app-password@localhost/app", "still carries the example password"),
         ];
 
         foreach (var (url, problem) in badUrls)
