@@ -169,7 +169,7 @@ public sealed class EntityTemplateTests(TemplatePack pack, ITestOutputHelper out
         Assert.DoesNotContain(Directory.GetFileSystemEntries(api), entry => Path.GetFileName(entry) is "src" or "tests");
 
         Dictionary<string, string?>? environment = sqlite ? null
-            : new() { ["TEST_DATABASE_URL"] = (await pack.PostgresAsync()).Url, ["CI"] = "true" };
+            : new() { ["TEST_DATABASE_URL"] = (await pack.PostgresAsync()).Url };
         if (sqlite) // the check is the same for both providers; one build of it is enough
         {
             await Shell.RunAsync("dotnet", ["build", "-warnaserror", "-nodeReuse:false"], project, timeout: TimeSpan.FromMinutes(10));

@@ -25,9 +25,9 @@ public sealed class GeneratedProjectTests(TemplatePack pack)
         var project = await pack.BuiltAsync(options);
         var data = Snapshot(Path.Combine(project, "data"));
 
-        // CI=true: a test that needs the server fails rather than skips if TEST_DATABASE_URL does not reach it.
+        // The pack's cluster through TEST_DATABASE_URL (AspireContainerTests runs the suite on Testcontainers instead).
         Dictionary<string, string?>? environment = options.Contains("postgres")
-            ? new() { ["TEST_DATABASE_URL"] = (await pack.PostgresAsync()).Url, ["CI"] = "true" }
+            ? new() { ["TEST_DATABASE_URL"] = (await pack.PostgresAsync()).Url }
             : null;
         // A developer's .env configures their own runs of the service, never its tests: these settings would each break
         // them if the tests read it.
