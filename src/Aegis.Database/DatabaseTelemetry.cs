@@ -45,6 +45,9 @@ internal sealed class DatabaseTelemetry
     /// <summary>Starts the <c>unit of work</c> span, if anyone listens.</summary>
     internal static Activity? StartUnitOfWorkActivity() => Source.StartActivity("unit of work");
 
+    /// <summary>Whether anyone listens to unit durations: if not, a unit does not read the clock.</summary>
+    internal bool MeasuresUnits => unitOfWorkDuration.Enabled;
+
     internal void UnitOfWorkEnded(TimeSpan duration, string outcome) =>
         unitOfWorkDuration.Record(duration.TotalSeconds, new KeyValuePair<string, object?>("outcome", outcome));
 

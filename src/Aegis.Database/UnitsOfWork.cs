@@ -1,5 +1,7 @@
+using System.Data.Common;
 using System.Diagnostics;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 
 namespace Aegis.Database;
 
@@ -33,28 +35,81 @@ public sealed class UnitsOfWork
     }
 }
 
-/// <summary>One unit of work, measured as rolled back unless <see cref="Committed"/> was called before it is disposed.</summary>
-public sealed class UnitOfWork : IDisposable
+/// <summary>
+/// One unit of work, measured as rolled back unless it committed before it is disposed. Its transaction begins at its
+/// first write that is not its final save (<see cref="CommitAsync"/>), and disposing the unit rolls back what it did
+/// not commit. A transaction the caller began on the context itself is the caller's to commit.
+/// </summary>
+public sealed class UnitOfWork : IDisposable, IAsyncDisposable
 {
     private readonly DatabaseTelemetry telemetry;
     private readonly Activity? activity = DatabaseTelemetry.StartUnitOfWorkActivity();
-    private readonly long started = Stopwatch.GetTimestamp();
+    private readonly long started; // 0 when no listener measures units
+    private IDbContextTransaction? transaction; // the one this unit began
     private string outcome = "rolled_back";
-    private bool ended;
+    private bool ended, final, savepoints, beganAtThisSave;
 
-    internal UnitOfWork(DatabaseTelemetry telemetry, DbContext context, UnitOfWork? outer) =>
+    internal UnitOfWork(DatabaseTelemetry telemetry, DbContext context, UnitOfWork? outer)
+    {
         (this.telemetry, Context, Outer) = (telemetry, context, outer);
+        started = telemetry.MeasuresUnits ? Stopwatch.GetTimestamp() : 0;
+    }
 
     internal DbContext Context { get; }
 
     /// <summary>The unit this one runs inside, on the same flow, if any.</summary>
     internal UnitOfWork? Outer { get; }
 
+    /// <summary>The transaction this unit began, once it has written.</summary>
+    internal DbTransaction? Transaction => transaction?.GetDbTransaction();
+
     /// <summary>Marks the unit as committed.</summary>
     public void Committed() => outcome = "committed";
 
-    /// <summary>Ends the unit: its span, and its duration recorded with its outcome.</summary>
+    /// <summary>
+    /// Saves the context's pending changes as the unit's final save, then commits the transaction its earlier writes began,
+    /// if any: a unit whose only write is this save is one <c>SaveChanges</c> with no transaction of its own.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the save and the commit.</param>
+    /// <returns>The commit.</returns>
+    public async Task CommitAsync(CancellationToken cancellationToken = default)
+    {
+        final = true;
+        if (Context.ChangeTracker.HasChanges())
+        {
+            var savepoints = Context.Database.AutoSavepointsEnabled;
+            Context.Database.AutoSavepointsEnabled = false; // if the final save fails, the unit fails whole: no savepoint
+            try
+            {
+                await Context.SaveChangesAsync(cancellationToken);
+            }
+            finally
+            {
+                Context.Database.AutoSavepointsEnabled = savepoints;
+            }
+        }
+
+        await (transaction?.CommitAsync(cancellationToken) ?? Task.CompletedTask);
+        Committed();
+    }
+
+    /// <summary>Ends the unit: rolls back the transaction it began unless it committed; its span, and its duration recorded with its outcome.</summary>
     public void Dispose()
+    {
+        transaction?.Dispose();
+        transaction = null;
+        End();
+    }
+
+    /// <inheritdoc cref="Dispose"/>
+    public async ValueTask DisposeAsync()
+    {
+        await (transaction?.DisposeAsync() ?? ValueTask.CompletedTask);
+        transaction = null;
+        End();
+    }
+
+    private void End()
     {
         if (ended)
         {
@@ -62,7 +117,11 @@ public sealed class UnitOfWork : IDisposable
         }
 
         ended = true;
-        telemetry.UnitOfWorkEnded(Stopwatch.GetElapsedTime(started), outcome);
+        if (started != 0)
+        {
+            telemetry.UnitOfWorkEnded(Stopwatch.GetElapsedTime(started), outcome);
+        }
+
         activity?.SetTag("outcome", outcome);
         activity?.Dispose();
     }
@@ -72,4 +131,66 @@ public sealed class UnitOfWork : IDisposable
 
     /// <summary>Whether this unit, or one it runs inside, is <paramref name="unit"/>.</summary>
     internal bool IsWithin(UnitOfWork unit) => this == unit || (Outer?.IsWithin(unit) ?? false);
+
+    // Before a write: its first that is not the final save begins the transaction. The save that begins it makes no
+    // savepoint: if it fails, the transaction held only it and is rolled back, which is what a savepoint would do.
+    internal void BeforeWrite(bool save)
+    {
+        if (Begins(save))
+        {
+            transaction = Context.Database.BeginTransaction();
+        }
+    }
+
+    internal async Task BeforeWriteAsync(bool save, CancellationToken cancellationToken)
+    {
+        if (Begins(save))
+        {
+            transaction = await Context.Database.BeginTransactionAsync(cancellationToken);
+        }
+    }
+
+    private bool Begins(bool save)
+    {
+        if (final || transaction is not null || Context.Database.CurrentTransaction is not null)
+        {
+            return false;
+        }
+
+        if (save)
+        {
+            (savepoints, beganAtThisSave) = (Context.Database.AutoSavepointsEnabled, true);
+            Context.Database.AutoSavepointsEnabled = false;
+        }
+
+        return true;
+    }
+
+    internal void AfterSave()
+    {
+        if (beganAtThisSave)
+        {
+            (Context.Database.AutoSavepointsEnabled, beganAtThisSave) = (savepoints, false);
+        }
+    }
+
+    internal void SaveFailed()
+    {
+        if (beganAtThisSave)
+        {
+            AfterSave();
+            transaction?.Dispose(); // rolled back: it held only the failed save
+            transaction = null;
+        }
+    }
+
+    internal async Task SaveFailedAsync()
+    {
+        if (beganAtThisSave)
+        {
+            AfterSave();
+            await (transaction?.DisposeAsync() ?? ValueTask.CompletedTask);
+            transaction = null;
+        }
+    }
 }

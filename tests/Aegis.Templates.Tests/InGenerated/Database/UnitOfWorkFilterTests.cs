@@ -1,8 +1,10 @@
+using System.Diagnostics;
 using AegisApp.Api.Database;
 using AegisApp.Api.Shields;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace AegisApp.Api.Tests.Database;
@@ -29,6 +31,56 @@ public sealed class UnitOfWorkFilterTests(ApiFactory factory) : IClassFixture<Ap
         });
 
         Assert.Equal(found, await ExistsAsync(name));
+    }
+
+    [Fact]
+    public async Task A_unit_whose_only_write_is_its_final_save_begins_no_transaction_and_one_that_saves_midway_begins_one()
+    {
+        var (single, midway) = (Guid.NewGuid().ToString("N"), Guid.NewGuid().ToString("N"));
+        using var transactions = new TransactionCounter();
+        var (singleDb, midwayDb) = ((AppDbContext?)null, (AppDbContext?)null);
+
+        await RunHandlerAsync(db =>
+        {
+            singleDb = db;
+            db.Set<Shield>().Add(new Shield { Name = single }); // saved by the unit as it ends: one INSERT, as a bare SaveChanges
+            return Task.FromResult<object?>(TypedResults.NoContent());
+        });
+        var inSingle = transactions.Of(singleDb!);
+        transactions.Clear(); // the pool may hand the same context to the next unit
+        await RunHandlerAsync(async db =>
+        {
+            midwayDb = db;
+            db.Set<Shield>().Add(new Shield { Name = midway });
+            await db.SaveChangesAsync(); // a write before the final save: the unit's transaction begins here
+            return TypedResults.NoContent();
+        });
+
+        Assert.Equal(0, inSingle);
+        Assert.Equal(1, transactions.Of(midwayDb!));
+        Assert.True(await ExistsAsync(single));
+        Assert.True(await ExistsAsync(midway));
+    }
+
+    [Theory]
+    [InlineData(StatusCodes.Status409Conflict)]
+    [InlineData(StatusCodes.Status503ServiceUnavailable)]
+    public async Task Rows_a_handler_saved_midway_are_rolled_back_when_it_then_answers_an_error(int status)
+    {
+        var (first, second) = (Guid.NewGuid().ToString("N"), Guid.NewGuid().ToString("N"));
+
+        await RunHandlerAsync(async db =>
+        {
+            db.Set<Shield>().Add(new Shield { Name = first });
+            await db.SaveChangesAsync();
+            await db.Set<Shield>().Where(s => s.Name == first).ExecuteUpdateAsync(s => s.SetProperty(shield => shield.DefenseRating, 1));
+            db.Set<Shield>().Add(new Shield { Name = second });
+            await db.SaveChangesAsync();
+            return TypedResults.Problem(statusCode: status);
+        });
+
+        Assert.False(await ExistsAsync(first));
+        Assert.False(await ExistsAsync(second));
     }
 
     [Fact]
@@ -186,4 +238,69 @@ public sealed class UnitOfWorkFilterTests(ApiFactory factory) : IClassFixture<Ap
     }
 
     private Task<bool> ExistsAsync(string name) => SessionPatternTests.ExistsAsync(factory, name);
+
+    /// <summary>Counts the transactions begun on each context, from EF Core's diagnostic events, until disposed.</summary>
+    private sealed class TransactionCounter : IObserver<DiagnosticListener>, IObserver<KeyValuePair<string, object?>>, IDisposable
+    {
+        private readonly IDisposable subscription;
+        private readonly List<IDisposable> listeners = [];
+        private readonly List<(DbContext Context, Guid Transaction)> begun = [];
+
+        public TransactionCounter() => subscription = DiagnosticListener.AllListeners.Subscribe(this);
+
+        public void Clear()
+        {
+            lock (begun)
+            {
+                begun.Clear();
+            }
+        }
+
+        public int Of(DbContext context)
+        {
+            lock (begun)
+            {
+                return begun.Where(t => t.Context == context).Select(t => t.Transaction).Distinct().Count();
+            }
+        }
+
+        public void OnNext(DiagnosticListener listener)
+        {
+            if (listener.Name == DbLoggerCategory.Name)
+            {
+                lock (listeners)
+                {
+                    listeners.Add(listener.Subscribe(this, name => name == RelationalEventId.TransactionStarted.Name));
+                }
+            }
+        }
+
+        public void OnNext(KeyValuePair<string, object?> value)
+        {
+            if (value.Value is TransactionEventData { Context: { } context } started)
+            {
+                lock (begun)
+                {
+                    begun.Add((context, started.TransactionId));
+                }
+            }
+        }
+
+        public void OnCompleted()
+        {
+        }
+
+        public void OnError(Exception error)
+        {
+        }
+
+        public void Dispose()
+        {
+            subscription.Dispose();
+            lock (listeners)
+            {
+                listeners.ForEach(listener => listener.Dispose());
+            }
+        }
+    }
 }
