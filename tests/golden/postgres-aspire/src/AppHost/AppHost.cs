@@ -25,9 +25,12 @@ var api = builder.AddRole("api")
     .WithHttpEndpoint(port: builder.Configuration.GetValue("PORT", 8000))
     .WithHttpHealthCheck("/health")
     .WaitForCompletion(migrate);
+// The scheduler serves no requests: a port of its own, not the api's, for its liveness probe (as in the compose file).
 builder.AddRole("scheduler")
     .WithEnvironment("DATABASE_URL", database.Resource.UriExpression)
     .WithEnvironment("MIGRATE_ON_START", "false")
+    .WithHttpEndpoint()
+    .WithHttpHealthCheck("/alive")
     .WaitForCompletion(migrate);
 
 api.WithRunCommand(migrate, "Apply migrations", "Runs migrate again: applies the migrations the database lacks while the service keeps running.");

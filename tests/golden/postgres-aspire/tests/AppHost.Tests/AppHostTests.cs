@@ -6,7 +6,7 @@ namespace my_project.AppHost.Tests;
 [Collection(AppHostCollection.Name)]
 public sealed class AppHostTests(RunningAppHost appHost)
 {
-    [PostgresFact]
+    [Fact]
     public async Task The_api_answers_its_health_check_through_the_app_host()
     {
         using var http = (await appHost.AppAsync()).CreateHttpClient("api");

@@ -7,7 +7,7 @@ namespace my_project.AppHost.Tests;
 [Collection(AppHostCollection.Name)]
 public sealed class DatabaseTests(RunningAppHost appHost)
 {
-    [PostgresFact]
+    [Fact]
     public async Task A_shield_posted_through_the_app_host_can_be_read_back()
     {
         using var http = (await appHost.AppAsync()).CreateHttpClient("api");
@@ -18,7 +18,7 @@ public sealed class DatabaseTests(RunningAppHost appHost)
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(created.Headers.Location)).StatusCode);
     }
 
-    [PostgresFact]
+    [Fact]
     public async Task Apply_migrations_succeeds_on_an_up_to_date_database()
     {
         var result = await (await appHost.AppAsync()).ResourceCommands.ExecuteCommandAsync("api", "migrate");

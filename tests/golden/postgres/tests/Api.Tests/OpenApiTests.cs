@@ -8,7 +8,7 @@ namespace my_project.Api.Tests;
 /// </summary>
 public sealed class OpenApiTests(ApiFactory factory) : IClassFixture<ApiFactory>
 {
-    [PostgresFact]
+    [Fact]
     public async Task Every_operation_has_an_id_a_summary_and_its_errors_as_problems()
     {
         using var document = JsonDocument.Parse(await factory.CreateClient().GetStringAsync("/openapi/v1.json"));

@@ -7,7 +7,7 @@ public sealed class ServiceTests(ApiFactory factory) : IClassFixture<ApiFactory>
 {
     private readonly HttpClient client = factory.CreateClient();
 
-    [PostgresFact]
+    [Fact]
     public async Task Health_is_healthy()
     {
         var response = await client.GetAsync("/health");
@@ -17,7 +17,7 @@ public sealed class ServiceTests(ApiFactory factory) : IClassFixture<ApiFactory>
         Assert.Equal("Healthy", body.RootElement.GetProperty("status").GetString());
     }
 
-    [PostgresFact]
+    [Fact]
     public async Task OpenApi_document_is_served()
     {
         var response = await client.GetAsync("/openapi/v1.json");
@@ -27,7 +27,7 @@ public sealed class ServiceTests(ApiFactory factory) : IClassFixture<ApiFactory>
         Assert.True(document.RootElement.TryGetProperty("openapi", out _));
     }
 
-    [PostgresFact]
+    [Fact]
     public async Task Unknown_route_is_a_404_problem()
     {
         var response = await client.GetAsync("/no-such-route");

@@ -7,7 +7,7 @@ namespace my_project.Api.Tests.Database;
 
 public sealed class SchemaTests(ApiFactory factory) : IClassFixture<ApiFactory>
 {
-    [PostgresFact]
+    [Fact]
     public async Task Shipped_migrations_match_the_model()
     {
         await using var scope = factory.Services.CreateAsyncScope();
@@ -18,7 +18,7 @@ public sealed class SchemaTests(ApiFactory factory) : IClassFixture<ApiFactory>
         Assert.Empty(await db.Database.GetPendingMigrationsAsync());
     }
 
-    [PostgresFact]
+    [Fact]
     public async Task Health_lists_the_database_check_as_healthy()
     {
         using var body = JsonDocument.Parse(await factory.CreateClient().GetStringAsync("/health"));

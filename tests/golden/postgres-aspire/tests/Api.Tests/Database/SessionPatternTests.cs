@@ -30,7 +30,7 @@ public sealed class SessionPatternTests(ApiFactory factory) : IClassFixture<ApiF
 
     public void Dispose() => scope.Dispose();
 
-    [PostgresFact]
+    [Fact]
     public async Task Leaving_the_scope_normally_commits()
     {
         var name = Unique();
@@ -40,7 +40,7 @@ public sealed class SessionPatternTests(ApiFactory factory) : IClassFixture<ApiF
         Assert.Equal(95, (await FindAsync(name))?.DefenseRating);
     }
 
-    [PostgresFact]
+    [Fact]
     public async Task A_nested_session_joins_the_outer_one_and_commits_with_it()
     {
         var (outer, inner) = (Unique(), Unique());
@@ -60,7 +60,7 @@ public sealed class SessionPatternTests(ApiFactory factory) : IClassFixture<ApiF
         Assert.NotNull(await FindAsync(inner));
     }
 
-    [PostgresTheory]
+    [Theory]
     [MemberData(nameof(Outcomes))]
     public async Task A_write_endpoint_commits_only_for_a_success_status(int status, bool committed)
     {
@@ -76,7 +76,7 @@ public sealed class SessionPatternTests(ApiFactory factory) : IClassFixture<ApiF
         Assert.Equal(committed, await ExistsAsync(factory, name));
     }
 
-    [PostgresFact]
+    [Fact]
     public async Task A_handler_that_catches_a_duplicate_key_and_answers_409_gets_409_and_writes_nothing()
     {
         var (saved, duplicate) = (Unique(), Unique());
@@ -103,7 +103,7 @@ public sealed class SessionPatternTests(ApiFactory factory) : IClassFixture<ApiF
         Assert.False(await ExistsAsync(factory, duplicate));
     }
 
-    [PostgresFact]
+    [Fact]
     public async Task EF_Cores_concurrency_retry_succeeds_inside_a_write_endpoint()
     {
         var id = await CreateAsync(Unique(), defenseRating: 1);

@@ -14,7 +14,7 @@ public sealed class ShieldsApiTests(ApiFactory factory) : IClassFixture<ApiFacto
 {
     private readonly HttpClient client = factory.CreateClient();
 
-    [PostgresFact]
+    [Fact]
     public async Task Post_creates_a_shield_with_location_and_get_returns_it()
     {
         var response = await client.PostAsJsonAsync("/shields", new { name = "Dragon Scale", defenseRating = 95 });
@@ -27,7 +27,7 @@ public sealed class ShieldsApiTests(ApiFactory factory) : IClassFixture<ApiFacto
         Assert.Equal(("Dragon Scale", 95), (fetched!.Name, fetched.DefenseRating));
     }
 
-    [PostgresFact]
+    [Fact]
     public async Task Json_is_camel_case()
     {
         var response = await client.PostAsJsonAsync("/shields", new { name = "Kite", defenseRating = 40 });
@@ -36,7 +36,7 @@ public sealed class ShieldsApiTests(ApiFactory factory) : IClassFixture<ApiFacto
         Assert.Matches("""^\{"id":\d+,"name":"Kite","defenseRating":40\}$""", json);
     }
 
-    [PostgresFact]
+    [Fact]
     public async Task Omitted_defense_rating_is_10()
     {
         var response = await client.PostAsJsonAsync("/shields", new { name = "Buckler" });
@@ -45,7 +45,7 @@ public sealed class ShieldsApiTests(ApiFactory factory) : IClassFixture<ApiFacto
         Assert.Equal(10, created!.DefenseRating);
     }
 
-    [PostgresFact]
+    [Fact]
     public async Task Put_replaces_and_delete_removes()
     {
         var created = await (await client.PostAsJsonAsync("/shields", new { name = "Tower" })).Content.ReadFromJsonAsync<Shield>();
@@ -59,7 +59,7 @@ public sealed class ShieldsApiTests(ApiFactory factory) : IClassFixture<ApiFacto
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync($"/shields/{created.Id}")).StatusCode);
     }
 
-    [PostgresFact]
+    [Fact]
     public async Task List_returns_shields_in_id_order_from_the_one_after_after()
     {
         var first = await (await client.PostAsJsonAsync("/shields", new { name = "First" })).Content.ReadFromJsonAsync<Shield>();
@@ -71,7 +71,7 @@ public sealed class ShieldsApiTests(ApiFactory factory) : IClassFixture<ApiFacto
         Assert.Equal(first.Id + 1, shields![1].Id);
     }
 
-    [PostgresFact]
+    [Fact]
     public async Task Paging_through_120_shields_yields_each_once_in_id_order_with_a_link_to_each_next_page()
     {
         using (var scope = factory.Services.CreateScope())
@@ -105,7 +105,7 @@ public sealed class ShieldsApiTests(ApiFactory factory) : IClassFixture<ApiFacto
     }
 
     // Each endpoint's SQL commands at most: a page costs one query however many rows it holds.
-    [PostgresFact]
+    [Fact]
     public async Task Each_endpoint_keeps_to_its_query_budget()
     {
         using (var scope = factory.Services.CreateScope())
@@ -124,7 +124,7 @@ public sealed class ShieldsApiTests(ApiFactory factory) : IClassFixture<ApiFacto
         await factory.WithinAsync("DELETE /shields/{id}", 2, () => client.DeleteAsync($"/shields/{id}")); // find, delete
     }
 
-    [PostgresTheory]
+    [Theory]
     [InlineData("limit=0", "limit")]
     [InlineData("limit=501", "limit")]
     [InlineData("after=-1", "after")]
@@ -145,7 +145,7 @@ public sealed class ShieldsApiTests(ApiFactory factory) : IClassFixture<ApiFacto
         return link[1..link.IndexOf('>', StringComparison.Ordinal)];
     }
 
-    [PostgresTheory]
+    [Theory]
     [InlineData("GET", "/shields/999999")]
     [InlineData("GET", "/shields/-1")]
     [InlineData("PUT", "/shields/999999")]
@@ -163,7 +163,7 @@ public sealed class ShieldsApiTests(ApiFactory factory) : IClassFixture<ApiFacto
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
     }
 
-    [PostgresTheory]
+    [Theory]
     [InlineData("""{"defenseRating":5}""", "name")]
     [InlineData("""{"name":"   "}""", "name")]
     [InlineData("""{"name":"x","defenseRating":101}""", "defenseRating")]
@@ -184,7 +184,7 @@ public sealed class ShieldsApiTests(ApiFactory factory) : IClassFixture<ApiFacto
         Assert.Equal(before, await CountAsync());
     }
 
-    [PostgresFact]
+    [Fact]
     public async Task Name_over_100_characters_is_rejected()
     {
         var response = await client.PostAsJsonAsync("/shields", new { name = new string('x', 101) });
@@ -192,7 +192,7 @@ public sealed class ShieldsApiTests(ApiFactory factory) : IClassFixture<ApiFacto
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
     }
 
-    [PostgresFact]
+    [Fact]
     public async Task Invalid_put_changes_nothing()
     {
         var created = await (await client.PostAsJsonAsync("/shields", new { name = "Pavise", defenseRating = 50 })).Content.ReadFromJsonAsync<Shield>();

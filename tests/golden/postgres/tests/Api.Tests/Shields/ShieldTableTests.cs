@@ -2,7 +2,7 @@ namespace my_project.Api.Tests.Shields;
 
 public sealed class ShieldTableTests(ApiFactory factory) : IClassFixture<ApiFactory>
 {
-    [PostgresFact]
+    [Fact]
     public async Task Schema_is_snake_case_with_a_database_default_rating()
     {
         _ = factory.Services; // starts the app, which migrates the database

@@ -8,7 +8,9 @@ namespace my_project.Api.Database;
 /// The unit of work of a scope (a request, a job's run, a scope you create): one transaction on its context, committed
 /// (after saving pending changes) when the callback returns, rolled back when it throws. A session used while the unit
 /// runs joins it, one at a time; if it throws, the unit writes nothing, even when the exception is caught. A retrying
-/// execution strategy runs the callback again on a cleared tracker. On SQLite a unit holds the one write lock throughout.
+/// execution strategy runs the callback again on a cleared tracker. The transaction begins at the unit's first write
+/// before its final save, so a unit whose only write is that save is a plain SaveChanges; on SQLite a unit holds the
+/// write lock from its first write to its end.
 /// </summary>
 public sealed class DbSession(AppDbContext db, UnitsOfWork units)
 {
@@ -35,7 +37,6 @@ public sealed class DbSession(AppDbContext db, UnitsOfWork units)
         Func<AppDbContext, CancellationToken, Task<T>> work, Func<T, bool> commitIf, bool retry, CancellationToken cancellationToken)
     {
         Enter(NoUnit, UnitRuns);
-        using var measured = units.Begin(db);
         var (strategy, attempts, failure) = (db.Database.CreateExecutionStrategy(), 0, (ExceptionDispatchInfo?)null);
         try
         {
@@ -68,7 +69,7 @@ public sealed class DbSession(AppDbContext db, UnitsOfWork units)
             }
 
             (state, nestedFailure) = (UnitRuns, null);
-            await using var transaction = await db.Database.BeginTransactionAsync(token);
+            await using var unit = units.Begin(db); // its transaction begins at its first write before the final save
             var result = await work(db, token);
             var commit = commitIf(result);
             var refusal = Interlocked.Exchange(ref state, UnitEnds) == NestedRuns ? "was still running when the unit ended"
@@ -82,12 +83,10 @@ public sealed class DbSession(AppDbContext db, UnitsOfWork units)
             token.ThrowIfCancellationRequested();
             if (commit)
             {
-                await db.SaveChangesAsync(CancellationToken.None);
-                await transaction.CommitAsync(CancellationToken.None);
-                measured.Committed();
+                await unit.CommitAsync(CancellationToken.None); // saves pending changes, then commits
             }
 
-            return result; // rolled back as the transaction is disposed, unless committed
+            return result; // rolled back as the unit is disposed, unless committed
         }
     }
 

@@ -6,18 +6,18 @@ using Npgsql;
 namespace my_project.Api.Tests;
 
 /// <summary>
-/// PostgreSQL's part of <see cref="ApiFactory"/>: a database of its own on the server named by <c>TEST_DATABASE_URL</c>
+/// PostgreSQL's part of <see cref="ApiFactory"/>: a database of its own on the test run's <see cref="TestServer"/>
 /// (the service creates it; disposing drops it).
 /// </summary>
 public sealed partial class ApiFactory
 {
-    private readonly string serverUrl = TestServer.Url
-        ?? throw new InvalidOperationException($"{TestServer.Key} is not set, so there is no PostgreSQL server to test against: {TestServer.Hint}.");
-
     private readonly string databaseName = $"test_{Guid.NewGuid():N}";
 
+    // Asked for when first used, so that a missing server fails the test that needs it with its message.
+    private string? serverUrl;
+
     /// <summary><c>DATABASE_URL</c> of this factory's database.</summary>
-    public string DatabaseUrl => new UriBuilder(serverUrl) { Path = "/" + databaseName }.Uri.AbsoluteUri;
+    public string DatabaseUrl => new UriBuilder(serverUrl ??= TestServer.Url) { Path = "/" + databaseName }.Uri.AbsoluteUri;
 
     public string ConnectionString => PostgresUrl.ToConnectionString(DatabaseUrl);
 
@@ -33,6 +33,11 @@ public sealed partial class ApiFactory
 
     partial void DeleteOwnDatabase()
     {
+        if (serverUrl is null)
+        {
+            return;
+        }
+
         NpgsqlConnection.ClearAllPools();
         using var server = new NpgsqlConnection(PostgresUrl.ToConnectionString(serverUrl));
         server.Open();
