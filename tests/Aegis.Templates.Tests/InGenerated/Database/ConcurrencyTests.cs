@@ -130,8 +130,11 @@ public sealed class ConcurrencyTests(ApiFactory factory, ITestOutputHelper outpu
     }
 
     // Each writer runs session(writer, i) for i = 0, 1, … while keepWriting(i), all of them within the limit.
-    private static async Task RunWritersAsync(Func<int, int, Task> session, Func<int, bool> keepWriting)
+    private async Task RunWritersAsync(Func<int, int, Task> session, Func<int, bool> keepWriting)
     {
+        // The service starts here, once: its start is synchronous, and 32 writers asking for it at once would block 32
+        // pool threads while its own awaits (connecting to the database) wait for a thread, past the connect timeout.
+        _ = factory.Services;
         var writers = Enumerable.Range(0, Writers).Select(writer => Task.Run(async () =>
         {
             for (var i = 0; keepWriting(i); i++)
