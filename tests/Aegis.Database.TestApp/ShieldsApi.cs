@@ -32,6 +32,20 @@ internal static class ShieldsApi
             return TypedResults.Created($"/shields/{shield.Id}", shield);
         });
 
+        // A unit that only adds, as a generated POST does: its unit's final save gives the shield its id, then the
+        // 201 reads its Location. With ?commit=false the unit never saves it, which the result refuses.
+        app.MapPost("/shields/added", async (ShieldRequest request, TestDbContext db, UnitsOfWork units, bool? commit, CancellationToken cancellationToken) =>
+        {
+            await using var unit = units.Begin(db);
+            var result = UnitOfWorkResults.Created(db.Add(new Shield { Name = request.Name, DefenseRating = request.DefenseRating }), shield => $"/shields/{shield.Id}");
+            if (commit is not false)
+            {
+                await unit.CommitAsync(cancellationToken);
+            }
+
+            return result;
+        });
+
         app.MapPut("/shields/{id:int}", async Task<Results<Ok<Shield>, NotFound>> (
             int id, ShieldRequest request, TestDbContext db, UnitsOfWork units, CancellationToken cancellationToken) =>
         {
