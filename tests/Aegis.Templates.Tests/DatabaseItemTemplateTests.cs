@@ -57,7 +57,7 @@ public sealed partial class DatabaseItemTemplateTests(TemplatePack pack, ITestOu
         Assert.Equal(AddedFiles, GoldenTree.Files(project).Except(before).Where(IsSource).Order(StringComparer.Ordinal));
         AssertNamespace(project, "Shop");
         var csproj = File.ReadAllText(Path.Combine(project, "Shop.csproj"));
-        Assert.Contains("<PackageReference Include=\"Aegis.Database.Sqlite\" Version=\"0.1.0\" />", csproj);
+        Assert.Contains("<PackageReference Include=\"Aegis.Database.Sqlite\" Version=\"0.2.0\" />", csproj);
         Assert.DoesNotContain("Aegis.Database.PostgreSQL", csproj);
         Assert.Contains("\"dotnet-ef\"", File.ReadAllText(Path.Combine(project, ".config/dotnet-tools.json")));
         Assert.Contains("Add data/ to .gitignore", added.StandardOutput);
@@ -143,7 +143,7 @@ public sealed partial class DatabaseItemTemplateTests(TemplatePack pack, ITestOu
         Assert.Contains("NpgsqlModelBuilderExtensions", File.ReadAllText(Path.Combine(project, "Database/Migrations/AppDbContextModelSnapshot.cs")));
         Assert.Contains("AddPostgresDatabase<AppDbContext>", File.ReadAllText(Path.Combine(project, "Database/DatabaseExtensions.cs")));
         var csproj = File.ReadAllText(csprojPath);
-        Assert.Contains("<PackageReference Include=\"Aegis.Database.PostgreSQL\" Version=\"0.1.0\" />", csproj);
+        Assert.Contains("<PackageReference Include=\"Aegis.Database.PostgreSQL\" Version=\"0.2.0\" />", csproj);
         Assert.DoesNotContain("Aegis.Database.Sqlite", csproj);
         AddPrintedLinesToProgram(project, added.StandardOutput);
         await BuildAsync(project);
