@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Aegis.Database;
 using AegisApp.Api.Database;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
@@ -40,12 +41,11 @@ public sealed class SampleItemsApi : IEndpoints
             ? TypedResults.Ok(found)
             : TypedResults.NotFound();
 
-    public static async Task<Created<SampleItem>> CreateSampleItem(SampleItemRequest request, AppDbContext db, CancellationToken cancellationToken)
+    // The unit of work saves the sample item as it commits, which gives it its id; the Location is read after that.
+    public static CreatedAfterCommit<SampleItem> CreateSampleItem(SampleItemRequest request, AppDbContext db)
     {
-        var sampleItem = new SampleItem { Name = request.Name };
-        db.Add(sampleItem);
-        await db.SaveChangesAsync(cancellationToken); // assigns the id; the unit of work commits
-        return TypedResults.Created($"/sample-items/{sampleItem.Id}", sampleItem);
+        var added = db.Add(new SampleItem { Name = request.Name });
+        return UnitOfWorkResults.Created(added, sampleItem => $"/sample-items/{sampleItem.Id}");
     }
 
     public static async Task<Results<Ok<SampleItem>, NotFound>> UpdateSampleItem(int id, SampleItemRequest request, AppDbContext db, CancellationToken cancellationToken)

@@ -138,7 +138,8 @@ public sealed class SampleItemsApiTests(ApiFactory factory) : IClassFixture<ApiF
 
         await Assert.ThrowsAsync<InvalidOperationException>(() => session.RunAsync(async db =>
         {
-            await SampleItemsApi.CreateSampleItem(new SampleItemRequest("Saved, then undone"), db, CancellationToken.None);
+            SampleItemsApi.CreateSampleItem(new SampleItemRequest("Saved, then undone"), db);
+            await db.SaveChangesAsync();
             throw new InvalidOperationException("fails after the insert");
         }));
 
