@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Aegis.Database;
 using my_project.Api.Database;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
@@ -40,12 +41,11 @@ public sealed class MagicRingsApi : IEndpoints
             ? TypedResults.Ok(found)
             : TypedResults.NotFound();
 
-    public static async Task<Created<MagicRing>> CreateMagicRing(MagicRingRequest request, AppDbContext db, CancellationToken cancellationToken)
+    // The unit of work saves the magic ring as it commits, which gives it its id; the Location is read after that.
+    public static CreatedAfterCommit<MagicRing> CreateMagicRing(MagicRingRequest request, AppDbContext db)
     {
-        var magicRing = new MagicRing { Name = request.Name };
-        db.Add(magicRing);
-        await db.SaveChangesAsync(cancellationToken); // assigns the id; the unit of work commits
-        return TypedResults.Created($"/magic-rings/{magicRing.Id}", magicRing);
+        var added = db.Add(new MagicRing { Name = request.Name });
+        return UnitOfWorkResults.Created(added, magicRing => $"/magic-rings/{magicRing.Id}");
     }
 
     public static async Task<Results<Ok<MagicRing>, NotFound>> UpdateMagicRing(int id, MagicRingRequest request, AppDbContext db, CancellationToken cancellationToken)

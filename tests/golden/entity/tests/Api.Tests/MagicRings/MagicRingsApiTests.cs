@@ -138,7 +138,8 @@ public sealed class MagicRingsApiTests(ApiFactory factory) : IClassFixture<ApiFa
 
         await Assert.ThrowsAsync<InvalidOperationException>(() => session.RunAsync(async db =>
         {
-            await MagicRingsApi.CreateMagicRing(new MagicRingRequest("Saved, then undone"), db, CancellationToken.None);
+            MagicRingsApi.CreateMagicRing(new MagicRingRequest("Saved, then undone"), db);
+            await db.SaveChangesAsync();
             throw new InvalidOperationException("fails after the insert");
         }));
 

@@ -8,8 +8,9 @@ using Microsoft.Extensions.DependencyInjection;
 namespace my_project.Api.Tests.Database;
 
 /// <summary>
-/// Counts the SQL commands that a factory's service sends, from now until disposed, from EF Core's diagnostic events.
-/// Commands of other test classes, which run at the same time on databases of their own, are not counted.
+/// Counts the SQL commands that a factory's service sends, from now until disposed, from EF Core's diagnostic events:
+/// each <c>BEGIN</c> and <c>COMMIT</c> of a transaction too. Commands of other test classes, which run at the same time
+/// on databases of their own, are not counted.
 /// </summary>
 public sealed class QueryCounter : IObserver<DiagnosticListener>, IObserver<KeyValuePair<string, object?>>, IDisposable
 {
@@ -42,18 +43,21 @@ public sealed class QueryCounter : IObserver<DiagnosticListener>, IObserver<KeyV
         {
             lock (listeners)
             {
-                listeners.Add(listener.Subscribe(this, name => name == RelationalEventId.CommandExecuted.Name));
+                listeners.Add(listener.Subscribe(this, name => name == RelationalEventId.CommandExecuted.Name
+                    || name == RelationalEventId.TransactionStarted.Name || name == RelationalEventId.TransactionCommitted.Name));
             }
         }
     }
 
     public void OnNext(KeyValuePair<string, object?> value)
     {
-        if (value.Value is CommandExecutedEventData executed && ReferenceEquals(executed.Context?.GetService<IDbContextOptions>(), options))
+        if (value.Value is DbContextEventData { Context: { } context } && ReferenceEquals(context.GetService<IDbContextOptions>(), options))
         {
+            var sql = value.Value is CommandExecutedEventData executed ? executed.Command.CommandText
+                : value.Key == RelationalEventId.TransactionStarted.Name ? "BEGIN" : "COMMIT";
             lock (commands)
             {
-                commands.Add(executed.Command.CommandText);
+                commands.Add(sql);
             }
         }
     }

@@ -69,7 +69,7 @@ public sealed class SessionPatternTests(ApiFactory factory) : IClassFixture<ApiF
         await RunHandlerAsync(factory, async (db, _) =>
         {
             db.Set<Shield>().Add(new Shield { Name = name });
-            await db.SaveChangesAsync(); // saved inside the request's transaction, as POST does for its id
+            await db.SaveChangesAsync(); // saved midway (to learn an id, say): inside the request's transaction
             return TypedResults.StatusCode(status);
         });
 

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Aegis.Database;
 using my_project.Api.Database;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
@@ -44,12 +45,11 @@ public sealed class ShieldsApi : IEndpoints
     public static async Task<Results<Ok<Shield>, NotFound>> GetShield(int id, AppDbContext db, CancellationToken cancellationToken) =>
         await FindShield(db, id, cancellationToken) is { } shield ? TypedResults.Ok(shield) : TypedResults.NotFound();
 
-    public static async Task<Created<Shield>> CreateShield(ShieldRequest request, AppDbContext db, CancellationToken cancellationToken)
+    // The unit of work saves the shield as it commits, which gives it its id; the Location is read after that.
+    public static CreatedAfterCommit<Shield> CreateShield(ShieldRequest request, AppDbContext db)
     {
-        var shield = new Shield { Name = request.Name, DefenseRating = request.DefenseRating };
-        db.Add(shield);
-        await db.SaveChangesAsync(cancellationToken); // assigns the id; the unit of work commits
-        return TypedResults.Created($"/shields/{shield.Id}", shield);
+        var added = db.Add(new Shield { Name = request.Name, DefenseRating = request.DefenseRating });
+        return UnitOfWorkResults.Created(added, shield => $"/shields/{shield.Id}");
     }
 
     public static async Task<Results<Ok<Shield>, NotFound>> UpdateShield(int id, ShieldRequest request, AppDbContext db, CancellationToken cancellationToken)
