@@ -15,6 +15,7 @@
 #   PRICE_ONLY="PRICE_NO_X ..."  measures only these toggles (and OpenTelemetry off only if listed as otel)
 #   PRICE_REGIME=lock             the lock-bound regime instead: not pinned, SQLite's log writes slowed by bench/slow-wal.c
 #   PRICE_CORE=N                  the core to pin to (default: the last)
+#   PRICE_EXTRA="VAR=value ..."   also measures the service with each of these set (for toggles a tree under trial reads)
 set -euo pipefail
 
 bench=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -66,8 +67,9 @@ toggle PRICE_NO_VALIDATION $api/Infrastructure/ServiceDefaults.cs \
   's/(\n\s*)(builder\.Services\.AddValidation\(\);)/$1if ('"$(off PRICE_NO_VALIDATION)"') $2/'
 toggle PRICE_NO_PROBLEMS $api/Infrastructure/ServiceDefaults.cs \
   's/(app\.UseExceptionHandler\(\);\s*app\.UseStatusCodePages\(\);)/if ('"$(off PRICE_NO_PROBLEMS)"') { $1 }/'
+# Without the unit of work, a filter saves what the handler changed (POST only adds): the price of the unit's machinery.
 toggle PRICE_NO_UNIT_OF_WORK $api/Shields/ShieldsApi.cs \
-  's/var writes = shields\.MapGroup\(""\)\.WithUnitOfWork\(\);/var writes = '"$(off PRICE_NO_UNIT_OF_WORK)"' ? shields.MapGroup("").WithUnitOfWork() : shields.MapGroup("");/'
+  's/var writes = shields\.MapGroup\(""\)\.WithUnitOfWork\(\);/var writes = '"$(off PRICE_NO_UNIT_OF_WORK)"' ? shields.MapGroup("").WithUnitOfWork() : shields.MapGroup("").AddEndpointFilter(async (context, next) => { var result = await next(context); await context.HttpContext.RequestServices.GetRequiredService<AppDbContext>().SaveChangesAsync(); return result; });/'
 toggle PRICE_NO_TRANSACTION $api/Database/DbSession.cs \
   's/await using var transaction = await db\.Database\.BeginTransactionAsync\(token\);/await using var transaction = '"$(off PRICE_NO_TRANSACTION)"' ? await db.Database.BeginTransactionAsync(token) : null;/ && s/await transaction\.CommitAsync\(CancellationToken\.None\);/await (transaction?.CommitAsync(CancellationToken.None) ?? Task.CompletedTask);/'
 toggle PRICE_NO_SAVEPOINTS $api/Database/DbSession.cs \
@@ -150,6 +152,7 @@ for i in "${!available[@]}"; do # the service with everything on again after eve
   [ "$i" -gt 0 ] && [ $((i % 3)) = 0 ] && measure all-on "$work/ours" Api.dll
   measure "${available[$i]}" "$work/ours" Api.dll "${available[$i]}=1"
 done
+for variant in ${PRICE_EXTRA:-}; do measure "$variant" "$work/ours" Api.dll "$variant"; done
 measure all-on "$work/ours" Api.dll
 measure bare-ef "$work/bare" BareEf.dll
 
