@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Runtime.CompilerServices;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
@@ -13,6 +14,7 @@ namespace Aegis.Database;
 internal sealed class WriteHealth(DatabaseProvider provider, DatabaseTelemetry telemetry)
     : IDbCommandInterceptor, IDbTransactionInterceptor, ISaveChangesInterceptor, IHealthCheck
 {
+    private readonly ConditionalWeakTable<Exception, object> observed = new();
     private volatile string? fault;
 
     /// <summary>What is wrong with the database's storage, if <paramref name="exception"/> or one it wraps says so.</summary>
@@ -32,6 +34,13 @@ internal sealed class WriteHealth(DatabaseProvider provider, DatabaseTelemetry t
     public Task TransactionFailedAsync(DbTransaction transaction, TransactionErrorEventData eventData, CancellationToken cancellationToken = default) =>
         Observe(eventData.Exception);
 
+    // A write outside a transaction can fail after its command ran, as its rows are read back: SQLite commits an
+    // autocommit INSERT … RETURNING then, and only the save sees that. A failure its command reported is not counted twice.
+    public void SaveChangesFailed(DbContextErrorEventData eventData) => Observe(eventData.Exception);
+
+    public Task SaveChangesFailedAsync(DbContextErrorEventData eventData, CancellationToken cancellationToken = default) =>
+        Observe(eventData.Exception);
+
     // Rows written: the storage takes writes again. A commit that then fails sets the fault anew.
     public int SavedChanges(SaveChangesCompletedEventData eventData, int result)
     {
@@ -44,6 +53,15 @@ internal sealed class WriteHealth(DatabaseProvider provider, DatabaseTelemetry t
 
     private Task Observe(Exception exception)
     {
+        for (var inner = exception; inner is not null; inner = inner.InnerException)
+        {
+            if (observed.TryGetValue(inner, out _))
+            {
+                return Task.CompletedTask;
+            }
+        }
+
+        observed.AddOrUpdate(exception, exception);
         fault = FaultOf(exception) ?? fault;
         if (provider.LockErrorOf(exception) is { } errorType)
         {

@@ -16,14 +16,18 @@ namespace Aegis.Database.Tests;
 /// </summary>
 public sealed class FullDiskTests(SqliteApiFactory factory) : IClassFixture<SqliteApiFactory>
 {
-    [Fact]
-    public async Task A_full_disk_is_a_503_problem_that_writes_nothing_and_health_recovers_with_the_next_write()
+    // /shields writes in a transaction; /shields/added is a unit's final save alone, an autocommit INSERT. (A real full
+    // disk can fail that INSERT only as its row is read back, when SQLite commits it: the pack's tmpfs test covers that.)
+    [Theory]
+    [InlineData("/shields")]
+    [InlineData("/shields/added")]
+    public async Task A_full_disk_is_a_503_problem_that_writes_nothing_and_health_recovers_with_the_next_write(string path)
     {
         var disk = new DiskLimit();
         await using var service = WithDisk(factory, disk);
         var client = service.CreateClient();
 
-        var refused = await FillAsync(client, disk);
+        var refused = await FillAsync(client, disk, path);
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.Response.StatusCode);
         Assert.Equal("application/problem+json", refused.Response.Content.Headers.ContentType?.MediaType);
@@ -33,7 +37,7 @@ public sealed class FullDiskTests(SqliteApiFactory factory) : IClassFixture<Sqli
         Assert.Equal("Degraded", (await HealthAsync(client)).GetProperty("checks").GetProperty("database-writes").GetProperty("status").GetString());
 
         disk.Full = false;
-        Assert.Equal(HttpStatusCode.Created, (await client.PostAsJsonAsync("/shields", new { name = "after" })).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await client.PostAsJsonAsync(path, new { name = "after" })).StatusCode);
         Assert.Equal("Healthy", (await HealthAsync(client)).GetProperty("status").GetString());
         Assert.Equal(refused.Created + 1, await CountAsync(client));
         Assert.Equal("ok", await factory.IntegrityCheckAsync());
@@ -47,7 +51,7 @@ public sealed class FullDiskTests(SqliteApiFactory factory) : IClassFixture<Sqli
         var disk = new DiskLimit();
         await using var service = WithDisk(factory, disk).WithWebHostBuilder(builder => builder.UseEnvironment(environment));
         var client = service.CreateClient();
-        await FillAsync(client, disk);
+        await FillAsync(client, disk, "/shields");
 
         var writes = (await HealthAsync(client)).GetProperty("checks").GetProperty("database-writes");
 
@@ -60,13 +64,13 @@ public sealed class FullDiskTests(SqliteApiFactory factory) : IClassFixture<Sqli
             services => services.ConfigureDbContext<SqliteTestContext>(options => options.AddInterceptors(disk))));
 
     /// <summary>Fills the disk: creates shields until one is refused; returns that answer and how many were created.</summary>
-    private static async Task<(HttpResponseMessage Response, int Created)> FillAsync(HttpClient client, DiskLimit disk)
+    private static async Task<(HttpResponseMessage Response, int Created)> FillAsync(HttpClient client, DiskLimit disk, string path)
     {
         var created = await CountAsync(client);
         disk.Full = true;
         for (var attempt = 0; attempt < 1_000; attempt++) // a page holds a few dozen rows, so this ends within a hundred
         {
-            var response = await client.PostAsJsonAsync("/shields", new { name = new string('x', 100) });
+            var response = await client.PostAsJsonAsync(path, new { name = new string('x', 100) });
             if (response.StatusCode != HttpStatusCode.Created)
             {
                 return (response, created);
