@@ -42,8 +42,9 @@ public sealed class CreatedAfterCommit<TValue> : IResult, IStatusCodeHttpResult,
         if (entry.State != EntityState.Unchanged)
         {
             throw new InvalidOperationException(
-                $"The {typeof(TValue).Name} of this 201 Created was not saved (its state is {entry.State}): UnitOfWorkResults.Created needs a unit of " +
-                "work to save it as it commits. Map the endpoint in a group that has WithUnitOfWork(), or save it and return TypedResults.Created.");
+                $"The {typeof(TValue).Name} of this 201 Created was not saved (its state is {entry.State}): " +
+                "UnitOfWorkResults.Created needs a unit of work to save it as it commits. " +
+                "Map the endpoint in a group that has WithUnitOfWork(), or save it and return TypedResults.Created.");
         }
 
         return TypedResults.Created(location(Value), Value).ExecuteAsync(httpContext);

@@ -34,10 +34,12 @@ internal static class ShieldsApi
 
         // A unit that only adds, as a generated POST does: its unit's final save gives the shield its id, then the
         // 201 reads its Location. With ?commit=false the unit never saves it, which the result refuses.
-        app.MapPost("/shields/added", async (ShieldRequest request, TestDbContext db, UnitsOfWork units, bool? commit, CancellationToken cancellationToken) =>
+        app.MapPost("/shields/added", async (
+            ShieldRequest request, TestDbContext db, UnitsOfWork units, bool? commit, CancellationToken cancellationToken) =>
         {
             await using var unit = units.Begin(db);
-            var result = UnitOfWorkResults.Created(db.Add(new Shield { Name = request.Name, DefenseRating = request.DefenseRating }), shield => $"/shields/{shield.Id}");
+            var added = db.Add(new Shield { Name = request.Name, DefenseRating = request.DefenseRating });
+            var result = UnitOfWorkResults.Created(added, shield => $"/shields/{shield.Id}");
             if (commit is not false)
             {
                 await unit.CommitAsync(cancellationToken);

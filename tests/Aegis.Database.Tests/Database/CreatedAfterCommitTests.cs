@@ -36,8 +36,9 @@ public sealed class CreatedAfterCommitTests(SqliteApiFactory factory) : IClassFi
         using var scope = factory.Services.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<TestDbContext>();
         var result = UnitOfWorkResults.Created(db.Add(new Shield { Name = "Never saved" }), shield => $"/shields/{shield.Id}");
+        var http = new DefaultHttpContext { RequestServices = scope.ServiceProvider };
 
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => result.ExecuteAsync(new DefaultHttpContext { RequestServices = scope.ServiceProvider }));
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => result.ExecuteAsync(http));
 
         Assert.Contains("was not saved (its state is Added)", error.Message);
         Assert.Contains("WithUnitOfWork()", error.Message);
@@ -52,7 +53,8 @@ public sealed class CreatedAfterCommitTests(SqliteApiFactory factory) : IClassFi
         var endpoint = factory.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
             .Single(e => e.RoutePattern.RawText == "/shields/added");
 
-        var created = Assert.Single(endpoint.Metadata.OfType<IProducesResponseTypeMetadata>(), metadata => metadata.StatusCode == StatusCodes.Status201Created);
+        var created = Assert.Single(
+            endpoint.Metadata.OfType<IProducesResponseTypeMetadata>(), metadata => metadata.StatusCode == StatusCodes.Status201Created);
         Assert.Equal(typeof(Shield), created.Type);
         Assert.Contains("application/json", created.ContentTypes);
     }
