@@ -33,7 +33,8 @@ public static class UnitOfWorkFilter
         IStatusCodeHttpResult { StatusCode: { } status } => status is >= 200 and < 300,
         IStatusCodeHttpResult or EmptyHttpResult or not IResult => http.Response.StatusCode is >= 200 and < 300,
         _ => throw new InvalidOperationException(
-            $"A write endpoint returned {result.GetType().Name}, which does not say its status code, so its unit of work cannot tell whether to commit. " +
+            $"A write endpoint returned {result.GetType().Name}, which does not say its status code, " +
+            "so its unit of work cannot tell whether to commit. " +
             "Return a TypedResults result, or implement IStatusCodeHttpResult on your result."),
     };
 }

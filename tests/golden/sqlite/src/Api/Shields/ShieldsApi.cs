@@ -22,20 +22,26 @@ public sealed class ShieldsApi : IEndpoints
     {
         var shields = app.MapGroup("/shields").WithTag("Shields", "The example resource: replace it with your own.");
         shields.MapGet("/", ListShields).WithSummary("List shields, a page at a time, in id order").ProducesValidationProblem()
-            .WithDescription("Returns up to `limit` shields whose ids follow `after`, and writes nothing. The `Link` header gives the next page while there is one. A `limit` or `after` out of range is a 400 problem naming it.");
+            .WithDescription("Returns up to `limit` shields whose ids follow `after`, and writes nothing. The `Link` header gives the next page " +
+                "while there is one. A `limit` or `after` out of range is a 400 problem naming it.");
         shields.MapGet("/{id:int}", GetShield).WithSummary("Get a shield")
             .WithDescription("Returns the shield with this id, and writes nothing. 404 problem if there is none.");
 
         var writes = shields.MapGroup("").WithUnitOfWork();
         writes.MapPost("/", CreateShield).WithSummary("Create a shield")
-            .WithDescription("Adds a shield and returns it, with its id and, in `Location`, its URL. An invalid body is a 400 problem naming each field; 503 while the database cannot take writes. Nothing is written unless it answers 201.");
+            .WithDescription("Adds a shield and returns it, with its id and, in `Location`, its URL. An invalid body is a 400 problem naming " +
+                "each field; 503 while the database cannot take writes. Nothing is written unless it answers 201.");
         writes.MapPut("/{id:int}", UpdateShield).WithSummary("Replace a shield")
-            .WithDescription("Replaces the name and defense rating of the shield with this id and returns it. 404 if there is none, 400 for an invalid body, 409 if another request changed or deleted it first, 503 while the database cannot take writes; nothing is written then.");
+            .WithDescription("Replaces the name and defense rating of the shield with this id and returns it. 404 if there is none, 400 for " +
+                "an invalid body, 409 if another request changed or deleted it first, 503 while the database cannot take writes; " +
+                "nothing is written then.");
         writes.MapDelete("/{id:int}", DeleteShield).WithSummary("Delete a shield")
-            .WithDescription("Deletes the shield with this id. 404 if there is none, 409 if another request deleted it first, 503 while the database cannot take writes; nothing is deleted then.");
+            .WithDescription("Deletes the shield with this id. 404 if there is none, 409 if another request deleted it first, 503 while the " +
+                "database cannot take writes; nothing is deleted then.");
     }
 
-    public static async Task<Ok<Shield[]>> ListShields([AsParameters] Page page, AppDbContext db, HttpContext http, CancellationToken cancellationToken)
+    public static async Task<Ok<Shield[]>> ListShields(
+        [AsParameters] Page page, AppDbContext db, HttpContext http, CancellationToken cancellationToken)
     {
         var shields = await db.Set<Shield>().AsNoTracking().Where(s => s.Id > page.After).OrderBy(s => s.Id).Take(page.Limit + 1)
             .ToListAsync(cancellationToken);
@@ -52,7 +58,8 @@ public sealed class ShieldsApi : IEndpoints
         return UnitOfWorkResults.Created(added, shield => $"/shields/{shield.Id}");
     }
 
-    public static async Task<Results<Ok<Shield>, NotFound>> UpdateShield(int id, ShieldRequest request, AppDbContext db, CancellationToken cancellationToken)
+    public static async Task<Results<Ok<Shield>, NotFound>> UpdateShield(
+        int id, ShieldRequest request, AppDbContext db, CancellationToken cancellationToken)
     {
         if (await db.Set<Shield>().FindAsync([id], cancellationToken) is not { } shield)
         {
